@@ -1,0 +1,25 @@
+export { WfError, InvalidTaskIdError, InvalidTaskNameError, MissingTaskNameError, InvalidContextError } from "./errors.js";
+export { MAX_TASK_ID_LENGTH, TASK_ID_PATTERN, TaskIdSchema, assertTaskId, type TaskId } from "./task-id.js";
+export { TASK_NAME_PATTERN, TaskNameSchema, parseTaskName, type ParsedTaskName } from "./task-name.js";
+export {
+  STAGE_STATUSES,
+  TASK_STATUSES,
+  StageStatusSchema,
+  TaskStatusSchema,
+  isTerminalStageStatus,
+  taskStatusOf,
+  type StageStatus,
+  type TaskStatus,
+} from "./status.js";
+export {
+  StageExecutionSchema,
+  WorkflowContextSchema,
+  WorkflowInputParamsSchema,
+  type StageExecution,
+  type WorkflowContext,
+  type WorkflowContextInput,
+  type WorkflowInputParams,
+} from "./workflow-context.js";
+export { formatIssues, parseWorkflowContext, safeParseWorkflowContext, type ParseResult } from "./parse.js";
+export { buildSingleNodeResult, type SingleNodeResult } from "./single-node-result.js";
+export { timestampMillis } from "./timestamp.js";

@@ -1,0 +1,51 @@
+import type { Cluster, Redis } from "ioredis";
+import deleteTask from "./deleteTask-1.lua";
+import readTask from "./readTask-1.lua";
+import writeNode from "./writeNode-2.lua";
+
+/** The store's atomic operations, each one Lua script named after the number of keys it takes. */
+export interface StoreCommands {
+  writeNode(
+    nodeKey: string,
+    indexKey: string,
+    encoded: string,
+    ttlSeconds: number,
+    taskName: string,
+    status: string,
+    newAttempt: boolean,
+  ): Promise<[0 | 1, string?]>;
+  readTask(indexKey: string): Promise<string[]>;
+  deleteTask(indexKey: string): Promise<number>;
+}
+
+const SCRIPTS = {
+  wfWriteNode: { numberOfKeys: 2, lua: writeNode },
+  wfReadTask: { numberOfKeys: 1, lua: readTask },
+  wfDeleteTask: { numberOfKeys: 1, lua: deleteTask },
+} as const;
+
+type ScriptName = keyof typeof SCRIPTS;
+type ScriptCall = (...args: (string | number)[]) => Promise<unknown>;
+
+/**
+ * Registers the scripts on a client with ioredis `defineCommand` (EVALSHA, falling back to EVAL
+ * once per connection) and returns typed wrappers. Registering twice on one client is harmless.
+ */
+export function defineStoreCommands(redis: Redis | Cluster): StoreCommands {
+  for (const [name, definition] of Object.entries(SCRIPTS)) {
+    if (typeof (redis as unknown as Record<string, unknown>)[name] !== "function") {
+      redis.defineCommand(name, definition);
+    }
+  }
+  const call = (name: ScriptName, ...args: (string | number)[]): Promise<unknown> =>
+    ((redis as unknown as Record<ScriptName, ScriptCall>)[name]).call(redis, ...args);
+  return {
+    writeNode: async (nodeKey, indexKey, encoded, ttl, taskName, status, newAttempt) =>
+      (await call("wfWriteNode", nodeKey, indexKey, encoded, ttl, taskName, status, newAttempt ? "1" : "0")) as [
+        0 | 1,
+        string?,
+      ],
+    readTask: async (indexKey) => (await call("wfReadTask", indexKey)) as string[],
+    deleteTask: async (indexKey) => (await call("wfDeleteTask", indexKey)) as number,
+  };
+}

@@ -1,0 +1,52 @@
+import { assertTaskId, parseTaskName } from "@wf/context";
+
+/**
+ * How keys are laid out.
+ * - `plain`: `task-1:node:ffmpeg.extract_audio`, the seed plan's format, readable by the original
+ *   Python service.
+ * - `hash-tag`: `{task-1}:node:ffmpeg.extract_audio` (braces literal), so that every key of a task
+ *   hashes to one Redis Cluster slot and multi-key scripts never raise `CROSSSLOT`.
+ */
+export type KeyLayout = "plain" | "hash-tag";
+
+/** Every Redis key (and key pattern) the store uses. Nothing else in wf builds these strings. */
+export interface KeySpace {
+  readonly layout: KeyLayout;
+  /** The key holding one node's view: `{task_id}:node:{task_name}`. */
+  nodeKey(taskId: string, taskName: string): string;
+  /** The set of a task's node keys, kept atomically with every node write: `{task_id}:nodes`. */
+  indexKey(taskId: string): string;
+  /** A `SCAN MATCH` pattern for the task's node keys, glob characters escaped. */
+  nodeScanPattern(taskId: string): string;
+}
+
+const GLOB_SPECIAL = /[*?[\]\\]/g;
+
+/** Escapes the characters that `SCAN MATCH` treats as a glob (`* ? [ ] \`). */
+export function escapeGlob(text: string): string {
+  return text.replace(GLOB_SPECIAL, (char) => `\\${char}`);
+}
+
+/**
+ * Builds the key space of a layout. Task ids and names are validated here, so a key can only be
+ * built from a safe id (see `TASK_ID_PATTERN`): no id can produce another task's key or prefix.
+ */
+export function createKeySpace(layout: KeyLayout): KeySpace {
+  const taskPart = (taskId: string): string => {
+    assertTaskId(taskId);
+    return layout === "hash-tag" ? `{${taskId}}` : taskId;
+  };
+  return {
+    layout,
+    nodeKey(taskId, taskName) {
+      parseTaskName(taskName);
+      return `${taskPart(taskId)}:node:${taskName}`;
+    },
+    indexKey(taskId) {
+      return `${taskPart(taskId)}:nodes`;
+    },
+    nodeScanPattern(taskId) {
+      return `${escapeGlob(taskPart(taskId))}:node:*`;
+    },
+  };
+}

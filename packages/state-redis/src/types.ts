@@ -1,0 +1,84 @@
+import type { StageStatus, WorkflowContext } from "@wf/context";
+import type { Cluster, Redis } from "ioredis";
+import type { KeyLayout, KeySpace } from "./keys.js";
+
+/** A connection the store accepts: an ioredis client or an ioredis Cluster (legacy reply mapping). */
+export type RedisConnection = Redis | Cluster;
+
+/**
+ * How reads find a task's node keys.
+ * - `index` (default): through the per-task index the store writes atomically with every node;
+ *   one round trip whatever the size of the database.
+ * - `scan`: `SCAN MATCH {task_id}:node:*`, for keys written by writers that keep no index (the
+ *   original Python service). Cost grows with the keyspace: a compatibility mode only.
+ */
+export type ReadStrategy = "index" | "scan";
+
+/** A node value that could not be read; it is skipped and the rest of the task still reads. */
+export interface CorruptNodeEvent {
+  taskId: string;
+  key: string;
+  reason: string;
+}
+
+/** The subset of a pino logger the store uses. */
+export interface StoreLogger {
+  warn(object: object, message: string): void;
+}
+
+/** Options of `createStateStore`. */
+export interface StateStoreOptions {
+  /** An ioredis client or Cluster; the store never closes it. */
+  redis: RedisConnection;
+  /** TTL of every node key, refreshed on every write. Default 86400 (1 day). */
+  ttlSeconds?: number;
+  /** Default `plain`; a Redis Cluster needs `hash-tag`. */
+  keyLayout?: KeyLayout;
+  /** Default `index`. */
+  readStrategy?: ReadStrategy;
+  /** `SCAN COUNT` of the scan read strategy. Default 1000. */
+  scanCount?: number;
+  logger?: StoreLogger;
+  /** Called for every node value skipped because it is not valid JSON or not a WorkflowContext. */
+  onCorruptNode?: (event: CorruptNodeEvent) => void;
+  /** Clock used to stamp `updated_at`; for tests. */
+  now?: () => Date;
+}
+
+/** Options of a single write. */
+export interface WriteOptions {
+  /**
+   * The write starts a new attempt of the node (retry, re-run) and replaces whatever is stored,
+   * bypassing the monotonic status rule. `createWorkflowState` always does.
+   */
+  newAttempt?: boolean;
+}
+
+/** Outcome of a write. A refused write changed nothing in Redis. */
+export type WriteResult =
+  | { written: true; key: string }
+  | {
+      written: false;
+      key: string;
+      /** Always `STALE_STATUS`: the stored status is ahead of (or final compared to) this one. */
+      reason: "STALE_STATUS";
+      storedStatus: StageStatus;
+    };
+
+/** Per-node workflow state on Redis. See the package README for the key format and the rules. */
+export interface StateStore {
+  /** The key space in use: every key the store reads or writes is built there. */
+  readonly keys: KeySpace;
+  /** `{task_id}:node:{task_name}` in the configured layout. */
+  nodeKey(taskId: string, taskName: string): string;
+  /** Writes a node's view as a new attempt of that node (replaces what is stored). */
+  createWorkflowState(context: WorkflowContext | object): Promise<WriteResult>;
+  /** Writes a node's view under the monotonic status rule; refreshes the TTL. */
+  updateWorkflowState(context: WorkflowContext | object, options?: WriteOptions): Promise<WriteResult>;
+  /** The aggregated view of every node of the task, or `null` when it has no node keys. */
+  getWorkflowState(taskId: string): Promise<WorkflowContext | null>;
+  /** One node's stored view, or `null` when it does not exist or cannot be read. */
+  getNodeState(taskId: string, taskName: string): Promise<WorkflowContext | null>;
+  /** Removes every key of the task (node keys and index); returns how many node keys it removed. */
+  deleteWorkflowState(taskId: string): Promise<number>;
+}

@@ -1,0 +1,189 @@
+import { InvalidTaskIdError, MissingTaskNameError } from "@wf/context";
+import { describe, expect, it } from "vitest";
+import { createStateStore, type CorruptNodeEvent, type KeyLayout, type RedisConnection } from "../src/index.js";
+import { buildContext, uniqueTaskId } from "./fixtures.js";
+
+/**
+ * The behaviour every deployment of the store must show, run against each backend (a single
+ * Redis, a Redis Cluster) and key layout.
+ */
+export function describeStoreContract(name: string, connect: () => RedisConnection, keyLayout: KeyLayout): void {
+  describe(`state store contract: ${name}`, () => {
+    const storeFor = (extra: { onCorruptNode?: (event: CorruptNodeEvent) => void } = {}) =>
+      createStateStore({ redis: connect(), ttlSeconds: 86_400, keyLayout, ...extra });
+
+    it("create writes the node key with a one-day TTL (seed test 1)", async () => {
+      const redis = connect();
+      const store = storeFor();
+      const taskId = uniqueTaskId();
+      const result = await store.createWorkflowState(buildContext(taskId));
+      const key = store.nodeKey(taskId, "ffmpeg.extract_audio");
+      expect(result).toEqual({ written: true, key });
+      expect(key).toBe(keyLayout === "hash-tag" ? `{${taskId}}:node:ffmpeg.extract_audio` : `${taskId}:node:ffmpeg.extract_audio`);
+      expect(await redis.exists(key)).toBe(1);
+      expect(await redis.ttl(key)).toBe(86_400);
+    });
+
+    it("get aggregates every node of the task (seed test 2)", async () => {
+      const store = storeFor();
+      const taskId = uniqueTaskId();
+      await store.createWorkflowState(buildContext(taskId, "ffmpeg.extract_audio"));
+      await store.createWorkflowState(buildContext(taskId, "faster_whisper.transcribe"));
+      const merged = await store.getWorkflowState(taskId);
+      expect(merged?.workflow_id).toBe(taskId);
+      expect(Object.keys(merged?.stages ?? {}).sort()).toEqual(["faster_whisper.transcribe", "ffmpeg.extract_audio"]);
+    });
+
+    it("refuses a context without input_params.task_name and writes nothing (seed test 3)", async () => {
+      const redis = connect();
+      const store = storeFor();
+      const taskId = uniqueTaskId();
+      const context = buildContext(taskId);
+      const withoutName = { ...context, input_params: { input_data: { video_path: "demo.mp4" }, callback_url: null } };
+      await expect(store.createWorkflowState(withoutName)).rejects.toBeInstanceOf(MissingTaskNameError);
+      await expect(store.createWorkflowState(withoutName)).rejects.toMatchObject({ code: "MISSING_TASK_NAME" });
+      expect(await store.getWorkflowState(taskId)).toBeNull();
+      expect(await redis.exists(store.keys.indexKey(taskId))).toBe(0);
+    });
+
+    it("a node view keeps only its own stage and stamps updated_at", async () => {
+      const redis = connect();
+      const store = storeFor();
+      const taskId = uniqueTaskId();
+      const context = buildContext(taskId);
+      const noisy = { ...context, stages: { ...context.stages, "other.node": { status: "FAILED" } } };
+      await store.createWorkflowState(noisy);
+      const raw = JSON.parse((await redis.get(store.nodeKey(taskId, "ffmpeg.extract_audio"))) ?? "null");
+      expect(Object.keys(raw.stages)).toEqual(["ffmpeg.extract_audio"]);
+      expect(Date.parse(raw.updated_at)).toBeGreaterThan(Date.now() - 60_000);
+      expect(raw.create_at).toBe("2026-01-29T00:00:00");
+    });
+
+    it("update writes the same key and refreshes its TTL", async () => {
+      const redis = connect();
+      const store = storeFor();
+      const taskId = uniqueTaskId();
+      await store.createWorkflowState(buildContext(taskId, "ffmpeg.extract_audio", "IN_PROGRESS"));
+      const key = store.nodeKey(taskId, "ffmpeg.extract_audio");
+      await redis.expire(key, 100);
+      await store.updateWorkflowState(buildContext(taskId, "ffmpeg.extract_audio", "SUCCESS"));
+      expect(await redis.ttl(key)).toBe(86_400);
+      expect((await store.getWorkflowState(taskId))?.stages["ffmpeg.extract_audio"]?.status).toBe("SUCCESS");
+    });
+
+    it("takes top-level fields from the most recently updated node", async () => {
+      let clock = Date.parse("2026-03-01T00:00:00Z");
+      const store = createStateStore({ redis: connect(), keyLayout, now: () => new Date((clock += 1000)) });
+      const taskId = uniqueTaskId();
+      await store.createWorkflowState({ ...buildContext(taskId, "a.first"), status: "completed", error: null });
+      await store.createWorkflowState({ ...buildContext(taskId, "b.second", "FAILED"), status: "failed", error: "b.second failed: boom" });
+      await store.updateWorkflowState({ ...buildContext(taskId, "a.first"), status: "completed", error: null });
+      const merged = await store.getWorkflowState(taskId);
+      expect(merged?.input_params.task_name).toBe("a.first");
+      expect(merged?.status).toBe("completed");
+      expect(merged?.updated_at).toBe("2026-03-01T00:00:03.000Z");
+      expect(Object.keys(merged?.stages ?? {})).toHaveLength(2);
+    });
+
+    it("an unknown task reads as null", async () => {
+      expect(await storeFor().getWorkflowState(uniqueTaskId())).toBeNull();
+    });
+
+    it("delete removes every node key and the index, and only that task's keys", async () => {
+      const redis = connect();
+      const store = storeFor();
+      const base = uniqueTaskId();
+      const neighbours = [`${base}0`, `${base}-b`, `${base}.node`, `x${base}`];
+      for (const id of [base, ...neighbours]) {
+        await store.createWorkflowState(buildContext(id, "ffmpeg.extract_audio"));
+        await store.createWorkflowState(buildContext(id, "faster_whisper.transcribe"));
+      }
+      expect(await store.deleteWorkflowState(base)).toBe(2);
+      expect(await redis.exists(store.nodeKey(base, "ffmpeg.extract_audio"), store.keys.indexKey(base))).toBe(0);
+      expect(await store.getWorkflowState(base)).toBeNull();
+      for (const id of neighbours) {
+        expect(Object.keys((await store.getWorkflowState(id))?.stages ?? {})).toHaveLength(2);
+      }
+      expect(await store.deleteWorkflowState(base)).toBe(0);
+    });
+
+    it.each(["a:node:b", "a*", "a?", "[a]", "a b", "", "a/b", "x".repeat(129)])(
+      "refuses the hostile task id %j everywhere with INVALID_TASK_ID",
+      async (id) => {
+        const store = storeFor();
+        await expect(store.getWorkflowState(id)).rejects.toBeInstanceOf(InvalidTaskIdError);
+        await expect(store.deleteWorkflowState(id)).rejects.toBeInstanceOf(InvalidTaskIdError);
+        await expect(store.createWorkflowState(buildContext(id))).rejects.toMatchObject({ code: "INVALID_TASK_ID" });
+      },
+    );
+
+    it("skips and reports a corrupt node value; the rest still reads", async () => {
+      const redis = connect();
+      const events: CorruptNodeEvent[] = [];
+      const store = storeFor({ onCorruptNode: (event) => events.push(event) });
+      const taskId = uniqueTaskId();
+      await store.createWorkflowState(buildContext(taskId, "ffmpeg.extract_audio"));
+      await store.createWorkflowState(buildContext(taskId, "bad.json"));
+      await store.createWorkflowState(buildContext(taskId, "bad.shape"));
+      await redis.set(store.nodeKey(taskId, "bad.json"), "{not json");
+      await redis.set(store.nodeKey(taskId, "bad.shape"), JSON.stringify({ workflow_id: taskId, stages: { x: { status: 7 } } }));
+      const merged = await store.getWorkflowState(taskId);
+      expect(Object.keys(merged?.stages ?? {})).toEqual(["ffmpeg.extract_audio"]);
+      expect(events.map((event) => event.key).sort()).toEqual(
+        [store.nodeKey(taskId, "bad.json"), store.nodeKey(taskId, "bad.shape")].sort(),
+      );
+      expect(await store.deleteWorkflowState(taskId)).toBe(3);
+    });
+
+    it("prunes index members whose node key has expired", async () => {
+      const redis = connect();
+      const store = storeFor();
+      const taskId = uniqueTaskId();
+      await store.createWorkflowState(buildContext(taskId, "a.kept"));
+      await store.createWorkflowState(buildContext(taskId, "b.expired"));
+      await redis.del(store.nodeKey(taskId, "b.expired"));
+      expect(Object.keys((await store.getWorkflowState(taskId))?.stages ?? {})).toEqual(["a.kept"]);
+      expect(await redis.smembers(store.keys.indexKey(taskId))).toEqual([store.nodeKey(taskId, "a.kept")]);
+    });
+
+    it("keeps the index alive at least as long as its newest node", async () => {
+      const redis = connect();
+      const store = storeFor();
+      const taskId = uniqueTaskId();
+      await store.createWorkflowState(buildContext(taskId, "a.one"));
+      await redis.expire(store.keys.indexKey(taskId), 10);
+      await store.createWorkflowState(buildContext(taskId, "b.two"));
+      expect(await redis.ttl(store.keys.indexKey(taskId))).toBe(86_400);
+      await createStateStore({ redis: connect(), keyLayout, ttlSeconds: 60 }).createWorkflowState(buildContext(taskId, "c.three"));
+      expect(await redis.ttl(store.keys.indexKey(taskId))).toBe(86_400);
+    });
+
+    it("never moves a node's status backwards, unless a new attempt starts", async () => {
+      const store = storeFor();
+      const taskId = uniqueTaskId();
+      await store.createWorkflowState(buildContext(taskId, "ffmpeg.extract_audio", "PENDING"));
+      expect((await store.updateWorkflowState(buildContext(taskId, "ffmpeg.extract_audio", "IN_PROGRESS"))).written).toBe(true);
+      expect((await store.updateWorkflowState(buildContext(taskId, "ffmpeg.extract_audio", "SUCCESS"))).written).toBe(true);
+      for (const late of ["PENDING", "IN_PROGRESS", "running", "FAILED", "CANCELLED"]) {
+        const result = await store.updateWorkflowState(buildContext(taskId, "ffmpeg.extract_audio", late));
+        expect(result).toMatchObject({ written: false, reason: "STALE_STATUS", storedStatus: "SUCCESS" });
+      }
+      expect((await store.updateWorkflowState(buildContext(taskId, "ffmpeg.extract_audio", "SUCCESS"))).written).toBe(true);
+      const rerun = await store.updateWorkflowState(buildContext(taskId, "ffmpeg.extract_audio", "PENDING"), { newAttempt: true });
+      expect(rerun.written).toBe(true);
+      expect((await store.getWorkflowState(taskId))?.stages["ffmpeg.extract_audio"]?.status).toBe("PENDING");
+    });
+
+    it("concurrent writers on one node: a late progress write never replaces the final status", async () => {
+      const store = storeFor();
+      const taskId = uniqueTaskId();
+      await store.createWorkflowState(buildContext(taskId, "ffmpeg.extract_audio", "PENDING"));
+      const writes = Array.from({ length: 200 }, (_, i) =>
+        store.updateWorkflowState(buildContext(taskId, "ffmpeg.extract_audio", i === 100 ? "SUCCESS" : i % 2 ? "IN_PROGRESS" : "PENDING")),
+      );
+      const results = await Promise.all(writes);
+      expect(results[100]?.written).toBe(true);
+      expect((await store.getWorkflowState(taskId))?.stages["ffmpeg.extract_audio"]?.status).toBe("SUCCESS");
+    });
+  });
+}
