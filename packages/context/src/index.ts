@@ -23,3 +23,4 @@ export {
 export { formatIssues, parseWorkflowContext, safeParseWorkflowContext, type ParseResult } from "./parse.js";
 export { buildSingleNodeResult, type SingleNodeResult } from "./single-node-result.js";
 export { timestampMillis } from "./timestamp.js";
+export { NodeJobDataSchema, queueNameOf, type NodeJobData } from "./node-job.js";

@@ -150,3 +150,12 @@ describe("helpers", () => {
     expect(timestampMillis(null)).toBeUndefined();
   });
 });
+
+describe("node jobs", () => {
+  it("names the queue after the service", async () => {
+    const { queueNameOf } = await import("../src/index.js");
+    expect(queueNameOf("ffmpeg.extract_audio")).toBe("ffmpeg_queue");
+    expect(queueNameOf("faster_whisper.transcribe_audio")).toBe("faster_whisper_queue");
+    expect(() => queueNameOf("nope")).toThrow(InvalidTaskNameError);
+  });
+});

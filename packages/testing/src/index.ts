@@ -2,3 +2,5 @@ export { freePort } from "./free-port.js";
 export { startRedisServer, waitForRedis, type RedisServerHandle, type RedisServerOptions } from "./redis-server.js";
 export { startRedisCluster, type RedisClusterHandle } from "./redis-cluster.js";
 export { redisGlobalSetup } from "./global-setup.js";
+export { makeTestVideo, probeMedia, type MediaProbe } from "./media.js";
+export { waitFor } from "./wait-for.js";

@@ -1,0 +1,21 @@
+import { resolve } from "node:path";
+import { z } from "zod";
+
+const pathList = z
+  .string()
+  .transform((value) => value.split(":").filter(Boolean).map((path) => resolve(path)));
+
+/** Environment of `wf-worker`, validated at start-up. */
+export const WorkerEnvSchema = z.object({
+  REDIS_URL: z.string().url().default("redis://127.0.0.1:6379"),
+  WF_SHARED_ROOT: z.string().min(1).default("/share/workflows").transform((path) => resolve(path)),
+  /** Colon-separated folders local inputs may come from; default: the shared root. */
+  WF_INPUT_ROOTS: pathList.optional(),
+  WF_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  FFMPEG_PATH: z.string().min(1).default("ffmpeg"),
+  FFPROBE_PATH: z.string().min(1).default("ffprobe"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+
+/** Validated worker configuration. */
+export type WorkerEnv = z.output<typeof WorkerEnvSchema>;

@@ -1,0 +1,11 @@
+import { WfError } from "@wf/context";
+
+/** An input reference a node may not read or cannot find. Codes `INPUT_NOT_ALLOWED`, `INPUT_NOT_FOUND`. */
+export class InputError extends WfError {}
+
+/** ffmpeg or ffprobe exited with an error; the message carries ffmpeg's own reason. Code `FFMPEG_FAILED`. */
+export class FfmpegError extends WfError {
+  constructor(message: string, details: { exitCode: number | null; signal: string | null }) {
+    super("FFMPEG_FAILED", message, { details });
+  }
+}

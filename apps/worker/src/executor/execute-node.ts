@@ -1,0 +1,113 @@
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import {
+  formatIssues,
+  isTerminalStageStatus,
+  type NodeJobData,
+  type StageExecution,
+  type TaskStatus,
+  type WorkflowContext,
+} from "@wf/context";
+import type { StateStore } from "@wf/state-redis";
+import type { Logger } from "pino";
+import type { NodeDefinition } from "../nodes/define-node.js";
+import { resolveLocalInput } from "../inputs/local-input.js";
+import { maskSecrets } from "./mask-secrets.js";
+
+/** What the executor needs from the worker around it. */
+export interface ExecutorDeps {
+  store: StateStore;
+  logger: Logger;
+  sharedRoot: string;
+  inputRoots: readonly string[];
+  tools: { ffmpeg: string; ffprobe: string };
+}
+
+/** How a run ended. `SKIPPED`: the node was already finished or cancelled, so it did not run. */
+export type ExecutionOutcome = "SUCCESS" | "FAILED" | "CANCELLED" | "SKIPPED";
+
+function freshContext(data: NodeJobData, storageDir: string): WorkflowContext {
+  return {
+    workflow_id: data.task_id,
+    create_at: new Date().toISOString(),
+    status: "pending",
+    input_params: { task_name: data.task_name, input_data: data.input_data, callback_url: null },
+    shared_storage_path: storageDir,
+    stages: {},
+    error: null,
+  };
+}
+
+/**
+ * Runs one node job with the original executor template: validate input → stage `IN_PROGRESS` →
+ * run → `SUCCESS` with `output` and `duration`, or `FAILED` with `error` (and the task's `error`
+ * set to `"<task_name> failed: …"`). Never throws for a node's own failure.
+ */
+export async function executeNode(
+  deps: ExecutorDeps,
+  node: NodeDefinition | undefined,
+  data: NodeJobData,
+  signal: AbortSignal,
+): Promise<ExecutionOutcome> {
+  const { task_id: taskId, task_name: taskName } = data;
+  const logger = deps.logger.child({ taskId, node: taskName });
+  const storageDir = join(deps.sharedRoot, taskId);
+  const stored = await deps.store.getNodeState(taskId, taskName);
+  const storedStage = stored?.stages[taskName];
+  if (storedStage && isTerminalStageStatus(storedStage.status)) {
+    logger.info({ status: storedStage.status }, "node already finished; not running it again");
+    return "SKIPPED";
+  }
+
+  const unmasked = stored ?? freshContext(data, storageDir);
+  // Secrets never reach Redis: neither in the stage snapshot nor in the task's request copy.
+  const base = { ...unmasked, input_params: maskSecrets(unmasked.input_params) };
+  const stageBase: Partial<StageExecution> = { ...storedStage, input_params: maskSecrets(data.input_data) };
+  const write = (stage: StageExecution, status: TaskStatus, error: string | null = null) =>
+    deps.store.updateWorkflowState({ ...base, status, error, stages: { [taskName]: { ...stageBase, ...stage } } });
+
+  const fail = async (message: string): Promise<ExecutionOutcome> => {
+    logger.warn({ error: message }, "node failed");
+    await write({ status: "FAILED", error: message, output: null }, "failed", `${taskName} failed: ${message}`);
+    return "FAILED";
+  };
+
+  if (!node) return fail(`no handler for ${taskName} is registered on this worker`);
+  const input = node.input.safeParse(data.input_data);
+  if (!input.success) return fail(`invalid input_data: ${formatIssues(input.error).join("; ")}`);
+
+  const startedAt = Date.now();
+  const started = await write({ status: "IN_PROGRESS", error: null }, "running");
+  if (!started.written) {
+    logger.info({ status: started.storedStatus }, "node was finished elsewhere before it started; not running it");
+    return "SKIPPED";
+  }
+  await mkdir(storageDir, { recursive: true });
+
+  try {
+    const output = await node.run(input.data, {
+      taskId,
+      taskName,
+      storageDir,
+      logger,
+      signal,
+      tools: deps.tools,
+      resolveInput: (reference) => resolveLocalInput(reference, deps.inputRoots),
+      progress: async (percent) => {
+        const progress = Math.max(0, Math.min(100, Math.round(percent)));
+        await write({ status: "IN_PROGRESS", error: null, progress }, "running");
+      },
+    });
+    const duration = (Date.now() - startedAt) / 1000;
+    await write({ status: "SUCCESS", output: { ...output }, error: null, duration, progress: 100 }, "completed");
+    logger.info({ duration }, "node succeeded");
+    return "SUCCESS";
+  } catch (error) {
+    if (signal.aborted) {
+      await write({ status: "CANCELLED", error: "cancelled" }, "cancelled", `${taskName} cancelled`);
+      logger.info("node cancelled");
+      return "CANCELLED";
+    }
+    return fail(error instanceof Error ? error.message : String(error));
+  }
+}

@@ -1,0 +1,48 @@
+import { spawn } from "node:child_process";
+import { FfmpegError } from "../errors.js";
+
+const STDERR_LIMIT = 64 * 1024;
+
+/** ffmpeg's reason for failing: the last meaningful lines it printed. */
+function reasonOf(stderr: string): string {
+  const lines = stderr
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith("Press [q]"));
+  return lines.slice(-3).join("; ") || "no output";
+}
+
+/**
+ * Runs ffmpeg (or ffprobe) with `args` and resolves with its stdout. Rejects with
+ * {@link FfmpegError} carrying ffmpeg's own reason on a non-zero exit. The process is killed
+ * (SIGKILL) when `signal` aborts, so a cancelled node leaves no orphan process.
+ */
+export function runFfmpeg(bin: string, args: readonly string[], signal?: AbortSignal): Promise<string> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const child = spawn(bin, ["-hide_banner", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+      stderr = (stderr + chunk).slice(-STDERR_LIMIT);
+    });
+    const onAbort = (): void => {
+      child.kill("SIGKILL");
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+    child.once("error", (error) => {
+      signal?.removeEventListener("abort", onAbort);
+      reject(new FfmpegError(`cannot run ${bin}: ${error.message}`, { exitCode: null, signal: null }));
+    });
+    child.once("close", (exitCode, killedBy) => {
+      signal?.removeEventListener("abort", onAbort);
+      if (signal?.aborted) reject(signal.reason);
+      else if (exitCode === 0) resolve(stdout);
+      else reject(new FfmpegError(`${bin} failed: ${reasonOf(stderr)}`, { exitCode, signal: killedBy }));
+    });
+  });
+}

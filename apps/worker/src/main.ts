@@ -1,0 +1,44 @@
+import { formatIssues } from "@wf/context";
+import { Redis } from "ioredis";
+import { pino } from "pino";
+import { WorkerEnvSchema } from "./config.js";
+import { builtinNodes } from "./nodes/builtin.js";
+import { startWorker } from "./worker.js";
+
+const env = WorkerEnvSchema.safeParse(process.env);
+if (!env.success) {
+  console.error(`wf-worker: invalid configuration: ${formatIssues(env.error).join("; ")}`);
+  process.exit(2);
+}
+const config = env.data;
+const logger = pino({ name: "wf-worker", level: config.LOG_LEVEL });
+const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
+redis.on("error", (error) => logger.warn({ err: error }, "redis connection error"));
+
+const worker = await startWorker({
+  nodes: builtinNodes,
+  redis,
+  concurrency: config.WF_CONCURRENCY,
+  sharedRoot: config.WF_SHARED_ROOT,
+  inputRoots: config.WF_INPUT_ROOTS ?? [config.WF_SHARED_ROOT],
+  ffmpegPath: config.FFMPEG_PATH,
+  ffprobePath: config.FFPROBE_PATH,
+  logger,
+});
+
+let stopping = false;
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  process.once(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "finishing running nodes, then stopping");
+    void worker
+      .close()
+      .then(() => redis.quit())
+      .then(() => process.exit(0))
+      .catch((error: unknown) => {
+        logger.error({ err: error }, "unclean shutdown");
+        process.exit(1);
+      });
+  });
+}

@@ -1,0 +1,164 @@
+import { randomUUID } from "node:crypto";
+import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createStateStore } from "@wf/state-redis";
+import { makeTestVideo, probeMedia, waitFor } from "@wf/testing";
+import { Queue } from "bullmq";
+import { Redis } from "ioredis";
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { z } from "zod";
+import { builtinNodes, defineNode, startWorker, type RunningWorker } from "../src/index.js";
+
+const prefix = `wf-test-${randomUUID()}`;
+const redis = new Redis(inject("redisUrl"));
+const store = createStateStore({ redis });
+let root: string;
+let sharedRoot: string;
+let inputs: string;
+let video: string;
+let worker: RunningWorker;
+const queues = new Map<string, Queue>();
+
+const explodingNode = defineNode({
+  name: "test.explode",
+  input: z.object({ api_key: z.string(), nested: z.object({ password: z.string(), keep: z.string() }) }),
+  run: async () => {
+    throw new Error("the handler exploded");
+  },
+});
+const echoNode = defineNode({
+  name: "test.echo",
+  input: z.object({ text: z.string() }),
+  run: async (input, ctx) => {
+    await ctx.progress(50);
+    const seen = (await store.getNodeState(ctx.taskId, ctx.taskName))?.stages[ctx.taskName];
+    return { text: input.text, dir: ctx.storageDir, seen: { status: seen?.status, progress: seen?.["progress"] } };
+  },
+});
+
+function queueFor(service: string): Queue {
+  let queue = queues.get(service);
+  if (!queue) {
+    queue = new Queue(`${service}_queue`, { connection: redis.duplicate({ maxRetriesPerRequest: null }), prefix });
+    queues.set(service, queue);
+  }
+  return queue;
+}
+
+/** Enqueues a node job the way the gateway does and waits until its stage is final. */
+async function runNode(taskName: string, inputData: Record<string, unknown>) {
+  const taskId = `task-${randomUUID()}`;
+  await queueFor(taskName.split(".")[0] as string).add(taskName, { task_id: taskId, task_name: taskName, input_data: inputData });
+  const state = await waitFor(async () => {
+    const found = await store.getWorkflowState(taskId);
+    const status = found?.stages[taskName]?.status;
+    return found && (status === "SUCCESS" || status === "FAILED") ? found : undefined;
+  }, 30_000, `${taskName} to finish`);
+  return { taskId, state, stage: state.stages[taskName] };
+}
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), "wf-worker-"));
+  sharedRoot = join(root, "shared");
+  inputs = join(root, "inputs");
+  await mkdir(sharedRoot, { recursive: true });
+  await mkdir(inputs, { recursive: true });
+  video = await makeTestVideo(join(inputs, "demo.mp4"), 2);
+  worker = await startWorker({
+    nodes: [...builtinNodes, explodingNode, echoNode],
+    redis,
+    sharedRoot,
+    inputRoots: [inputs],
+    queuePrefix: prefix,
+    logger: pino({ level: "silent" }),
+  });
+});
+
+afterAll(async () => {
+  await worker?.close();
+  for (const queue of queues.values()) await queue.close();
+  await redis.quit();
+  await rm(root, { recursive: true, force: true });
+});
+
+describe("worker", () => {
+  it("consumes one queue per service", () => {
+    expect([...worker.queues].sort()).toEqual(["ffmpeg_queue", "test_queue"]);
+  });
+
+  it("ffmpeg.extract_audio writes a 16 kHz mono pcm_s16le WAV and records SUCCESS", async () => {
+    const { taskId, state, stage } = await runNode("ffmpeg.extract_audio", { video_path: video });
+    expect(stage?.status).toBe("SUCCESS");
+    expect(state.status).toBe("completed");
+    const audioPath = stage?.output?.["audio_path"] as string;
+    expect(audioPath).toBe(join(sharedRoot, taskId, "extract_audio", "demo.wav"));
+    const probe = await probeMedia(audioPath);
+    expect(probe.streams).toHaveLength(1);
+    expect(probe.streams[0]).toMatchObject({ codec_type: "audio", codec_name: "pcm_s16le", sample_rate: "16000", channels: 1 });
+    expect(Number(probe.format.duration)).toBeCloseTo(2, 0);
+    expect(stage?.duration).toBeGreaterThan(0);
+    expect(await redis.ttl(store.nodeKey(taskId, "ffmpeg.extract_audio"))).toBeGreaterThan(86_000);
+  });
+
+  it("a broken input file fails the node with ffmpeg's own reason", async () => {
+    const broken = join(inputs, "broken.mp4");
+    await writeFile(broken, "this is not a video");
+    const { state, stage } = await runNode("ffmpeg.extract_audio", { video_path: broken });
+    expect(stage?.status).toBe("FAILED");
+    expect(stage?.error).toMatch(/Invalid data found when processing input/);
+    expect(state.error).toMatch(/^ffmpeg\.extract_audio failed: /);
+    expect(state.status).toBe("failed");
+  });
+
+  it("refuses inputs outside the input roots, through traversal or a symlink", async () => {
+    const outside = join(root, "outside.mp4");
+    await makeTestVideo(outside, 1);
+    await symlink(outside, join(inputs, "link.mp4"));
+    for (const path of [outside, join(inputs, "..", "outside.mp4"), join(inputs, "link.mp4")]) {
+      const { stage } = await runNode("ffmpeg.extract_audio", { video_path: path });
+      expect(stage?.status).toBe("FAILED");
+      expect(stage?.error).toMatch(/outside the allowed input roots/);
+    }
+    const missing = await runNode("ffmpeg.extract_audio", { video_path: join(inputs, "missing.mp4") });
+    expect(missing.stage?.error).toMatch(/not found/);
+  });
+
+  it("bad input_data fails the node naming the field, without running it", async () => {
+    const { stage } = await runNode("ffmpeg.extract_audio", { video: "x" });
+    expect(stage?.status).toBe("FAILED");
+    expect(stage?.error).toMatch(/video_path/);
+  });
+
+  it("a handler that throws fails its node, masks secrets, and the worker goes on", async () => {
+    const { stage, state } = await runNode("test.explode", { api_key: "k-123", nested: { password: "p", keep: "visible" } });
+    expect(stage?.status).toBe("FAILED");
+    expect(stage?.error).toBe("the handler exploded");
+    expect(state.error).toBe("test.explode failed: the handler exploded");
+    expect(stage?.input_params).toEqual({ api_key: "***", nested: { password: "***", keep: "visible" } });
+    const raw = JSON.stringify(await redis.get(store.nodeKey(state.workflow_id, "test.explode")));
+    expect(raw).not.toContain("k-123");
+    const next = await runNode("test.echo", { text: "still alive" });
+    expect(next.stage?.status).toBe("SUCCESS");
+    expect(next.stage?.output).toEqual({
+      text: "still alive",
+      dir: join(sharedRoot, next.taskId),
+      seen: { status: "IN_PROGRESS", progress: 50 },
+    });
+    expect(next.stage?.["progress"]).toBe(100);
+  });
+
+  it("does not run a node that is already finished", async () => {
+    const taskId = `task-${randomUUID()}`;
+    await store.createWorkflowState({
+      workflow_id: taskId,
+      input_params: { task_name: "test.echo", input_data: { text: "x" } },
+      stages: { "test.echo": { status: "CANCELLED" } },
+    });
+    const job = await queueFor("test").add("test.echo", { task_id: taskId, task_name: "test.echo", input_data: { text: "x" } });
+    const outcome = await waitFor(async () => (await job.isCompleted()) ? (await queueFor("test").getJob(job.id as string))?.returnvalue : undefined);
+    expect(outcome).toBe("SKIPPED");
+    expect((await store.getWorkflowState(taskId))?.stages["test.echo"]?.status).toBe("CANCELLED");
+  });
+});

@@ -1,0 +1,21 @@
+import { z } from "zod";
+import { TaskIdSchema } from "./task-id.js";
+import { TaskNameSchema, parseTaskName } from "./task-name.js";
+
+/**
+ * The payload of a node job on `<service>_queue`: what the gateway enqueues and a worker runs.
+ * The job's name is the task name.
+ */
+export const NodeJobDataSchema = z.object({
+  task_id: TaskIdSchema,
+  task_name: TaskNameSchema,
+  input_data: z.record(z.string(), z.unknown()),
+});
+
+/** The payload of a node job. */
+export type NodeJobData = z.infer<typeof NodeJobDataSchema>;
+
+/** The queue that runs a node: `<service>_queue`, as the original Celery queues were named. */
+export function queueNameOf(taskName: string): string {
+  return `${parseTaskName(taskName).service}_queue`;
+}
