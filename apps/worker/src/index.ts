@@ -4,5 +4,4 @@ export { builtinNodes } from "./nodes/builtin.js";
 export { extractAudioNode } from "./nodes/ffmpeg/extract-audio.js";
 export { runFfmpeg } from "./ffmpeg/run-ffmpeg.js";
 export { FfmpegError, InputError } from "./errors.js";
-export { maskSecrets, SECRET_MASK } from "./executor/mask-secrets.js";
 export type { ExecutionOutcome } from "./executor/execute-node.js";

@@ -12,6 +12,7 @@ export {
   type TaskStatus,
 } from "./status.js";
 export {
+  CanonicalWorkflowContextSchema,
   StageExecutionSchema,
   WorkflowContextSchema,
   WorkflowInputParamsSchema,
@@ -24,3 +25,4 @@ export { formatIssues, parseWorkflowContext, safeParseWorkflowContext, type Pars
 export { buildSingleNodeResult, type SingleNodeResult } from "./single-node-result.js";
 export { timestampMillis } from "./timestamp.js";
 export { NodeJobDataSchema, queueNameOf, type NodeJobData } from "./node-job.js";
+export { maskSecrets, SECRET_MASK } from "./mask-secrets.js";

@@ -159,3 +159,17 @@ describe("node jobs", () => {
     expect(() => queueNameOf("nope")).toThrow(InvalidTaskNameError);
   });
 });
+
+describe("maskSecrets", () => {
+  it("masks secret-looking fields at any depth and leaves the rest", async () => {
+    const { maskSecrets } = await import("../src/index.js");
+    const input = { api_key: "a", apiKey: "b", list: [{ token: "c", name: "n" }], deep: { db_password: "d", client_secret: "e", keep: 1 } };
+    expect(maskSecrets(input)).toEqual({
+      api_key: "***",
+      apiKey: "***",
+      list: [{ token: "***", name: "n" }],
+      deep: { db_password: "***", client_secret: "***", keep: 1 },
+    });
+    expect(input.api_key).toBe("a");
+  });
+});

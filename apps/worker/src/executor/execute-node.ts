@@ -3,6 +3,7 @@ import { join } from "node:path";
 import {
   formatIssues,
   isTerminalStageStatus,
+  maskSecrets,
   type NodeJobData,
   type StageExecution,
   type TaskStatus,
@@ -12,7 +13,7 @@ import type { StateStore } from "@wf/state-redis";
 import type { Logger } from "pino";
 import type { NodeDefinition } from "../nodes/define-node.js";
 import { resolveLocalInput } from "../inputs/local-input.js";
-import { maskSecrets } from "./mask-secrets.js";
+
 
 /** What the executor needs from the worker around it. */
 export interface ExecutorDeps {

@@ -1,0 +1,59 @@
+import { randomUUID } from "node:crypto";
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import Fastify, { type FastifyBaseLogger } from "fastify";
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
+import type { Logger } from "pino";
+import type { GatewayDeps, ZodApp } from "./deps.js";
+import { installErrorHandling } from "./errors/error-handler.js";
+import { registerCreateTask } from "./routes/create-task.js";
+import { registerDeleteTask } from "./routes/delete-task.js";
+import { registerServiceRoutes } from "./routes/service.js";
+import { registerTaskResult } from "./routes/task-result.js";
+import { registerTaskStatus } from "./routes/task-status.js";
+
+/** Options of {@link buildApp}. */
+export interface BuildAppOptions {
+  logger?: Logger;
+  /** Largest accepted body in bytes. Default 1 MiB. */
+  bodyLimit?: number;
+}
+
+/**
+ * Builds the gateway's Fastify app (routes, validation, OpenAPI at `/docs`, error mapping)
+ * without listening; `main.ts` listens, tests use `inject`.
+ */
+export async function buildApp(deps: GatewayDeps, options: BuildAppOptions = {}): Promise<ZodApp> {
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger as FastifyBaseLogger } : { logger: false }),
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    requestIdHeader: "x-request-id",
+    genReqId: () => randomUUID(),
+    // Long enough that an over-long task id gets INVALID_TASK_ID rather than a bare 414.
+    routerOptions: { maxParamLength: 512 },
+  }).withTypeProvider<ZodTypeProvider>();
+  // Every body is JSON; anything else is a 415, not a string that fails validation later.
+  app.removeContentTypeParser("text/plain");
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installErrorHandling(app);
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: "wf gateway", description: "Create, follow and delete media-processing tasks.", version: "0.1.0" },
+      tags: [
+        { name: "tasks", description: "Tasks and their nodes" },
+        { name: "service", description: "Health and capabilities" },
+      ],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: "/docs" });
+
+  registerCreateTask(app, deps);
+  registerTaskStatus(app, deps);
+  registerTaskResult(app, deps);
+  registerDeleteTask(app, deps);
+  registerServiceRoutes(app, deps);
+  return app;
+}

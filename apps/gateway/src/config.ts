@@ -1,0 +1,16 @@
+import { resolve } from "node:path";
+import { z } from "zod";
+
+/** Environment of `wf-gateway`, validated at start-up. */
+export const GatewayEnvSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65_535).default(8000),
+  HOST: z.string().min(1).default("0.0.0.0"),
+  REDIS_URL: z.string().url().default("redis://127.0.0.1:6379"),
+  WF_SHARED_ROOT: z.string().min(1).default("/share/workflows").transform((path) => resolve(path)),
+  /** Largest accepted request body, in bytes. */
+  WF_BODY_LIMIT: z.coerce.number().int().min(1024).default(1024 * 1024),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+
+/** Validated gateway configuration. */
+export type GatewayEnv = z.output<typeof GatewayEnvSchema>;

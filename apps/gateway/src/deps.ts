@@ -1,0 +1,25 @@
+import type { RedisConnection, StateStore } from "@wf/state-redis";
+import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import type { NodeQueues } from "./queues/node-queues.js";
+
+/** What the gateway's routes need; built once in `main.ts` (or by an embedding service). */
+export interface GatewayDeps {
+  store: StateStore;
+  queues: NodeQueues;
+  /** Used for the health check only; state goes through `store`. */
+  redis: RedisConnection;
+  /** Root of the task folders; must match the workers' `WF_SHARED_ROOT`. */
+  sharedRoot: string;
+  /** Task names the gateway accepts. */
+  supportedTasks: readonly string[];
+}
+
+/** The Fastify instance type the routes are written against (zod schemas as types). */
+export type ZodApp = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  ZodTypeProvider
+>;

@@ -1,0 +1,62 @@
+import type { GatewayDeps, ZodApp } from "../deps.js";
+import { ApiError, taskNotFound } from "../errors/api-error.js";
+import { DeleteTaskBodySchema, DeleteTaskResponseSchema, ErrorResponseSchema, TaskParamsSchema } from "../schemas/tasks.js";
+import { removeTaskFolder } from "../storage/task-folder.js";
+import { taskStatusOfView } from "../task-view.js";
+
+type ResourceResult = {
+  resource: "redis" | "local_storage" | "object_storage";
+  status: "deleted" | "skipped" | "failed";
+  message: string;
+  retriable?: boolean;
+};
+
+/** `POST /v1/tasks/:id/delete`: removes the task's folder and every Redis key; reports per resource. */
+export function registerDeleteTask(app: ZodApp, deps: GatewayDeps): void {
+  app.post(
+    "/v1/tasks/:id/delete",
+    {
+      schema: {
+        summary: "Delete a task's files and state",
+        tags: ["tasks"],
+        params: TaskParamsSchema,
+        body: DeleteTaskBodySchema,
+        response: {
+          200: DeleteTaskResponseSchema,
+          400: ErrorResponseSchema,
+          404: ErrorResponseSchema,
+          409: ErrorResponseSchema,
+          503: ErrorResponseSchema,
+        },
+      },
+    },
+    async (request) => {
+      const taskId = request.params.id;
+      const task = await deps.store.getWorkflowState(taskId);
+      if (!task) throw taskNotFound(taskId);
+      const status = taskStatusOfView(task);
+      if ((status === "pending" || status === "running") && !request.body.force) {
+        throw new ApiError(409, "TASK_ACTIVE", `task ${taskId} is ${status}; cancel it first or pass {"force": true}`);
+      }
+
+      const results: ResourceResult[] = [];
+      try {
+        results.push({ resource: "local_storage", ...(await removeTaskFolder(deps.sharedRoot, taskId)) });
+      } catch (error) {
+        request.log.error({ err: error, taskId }, "could not remove task folder");
+        results.push({ resource: "local_storage", status: "failed", message: "could not remove the task folder", retriable: true });
+      }
+      try {
+        const removed = await deps.store.deleteWorkflowState(taskId);
+        results.push({ resource: "redis", status: "deleted", message: `removed ${removed} node key(s)` });
+      } catch (error) {
+        request.log.error({ err: error, taskId }, "could not remove task state");
+        results.push({ resource: "redis", status: "failed", message: "could not remove the task's state", retriable: true });
+      }
+
+      const failed = results.filter((result) => result.status === "failed").length;
+      const overall = failed === 0 ? "success" : failed === results.length ? "failed" : "partial_failed";
+      return { status: overall, results, timestamp: new Date().toISOString() } as const;
+    },
+  );
+}

@@ -1,0 +1,30 @@
+import { buildSingleNodeResult, taskStatusOf, type SingleNodeResult, type TaskStatus, type WorkflowContext } from "@wf/context";
+
+/** The task-level status of an aggregated view; derived from its node when a writer left it out. */
+export function taskStatusOfView(task: WorkflowContext): TaskStatus {
+  if (task.status) return task.status;
+  const stage = task.stages[task.input_params.task_name ?? ""];
+  return stage ? taskStatusOf(stage.status) : "pending";
+}
+
+/** A sentence for the status, as the original API answered. */
+export function statusMessage(status: TaskStatus, error?: string | null): string {
+  switch (status) {
+    case "pending":
+      return "task is queued";
+    case "running":
+      return "task is running";
+    case "completed":
+      return "task completed";
+    case "failed":
+      return error ? `task failed: ${error}` : "task failed";
+    case "cancelled":
+      return "task was cancelled";
+  }
+}
+
+/** The single-node result of the node the (newest) view belongs to. */
+export function viewResult(task: WorkflowContext): SingleNodeResult | null {
+  const taskName = task.input_params.task_name;
+  return taskName ? buildSingleNodeResult(taskName, task.stages[taskName]) : null;
+}

@@ -1,0 +1,265 @@
+import { randomUUID } from "node:crypto";
+import { mkdir, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { Queue } from "bullmq";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { startHarness, type Harness } from "./harness.js";
+
+let h: Harness;
+let queue: Queue;
+
+beforeAll(async () => {
+  h = await startHarness(inject("redisUrl"));
+  queue = new Queue("ffmpeg_queue", { connection: h.redis.duplicate(), prefix: h.prefix });
+});
+afterAll(async () => {
+  await queue?.close();
+  await h?.close();
+});
+
+const newId = () => `task-${randomUUID()}`;
+const post = (url: string, body: unknown) => h.app.inject({ method: "POST", url, payload: body as object });
+const createBody = (taskId?: string) => ({
+  task_name: "ffmpeg.extract_audio",
+  ...(taskId ? { task_id: taskId } : {}),
+  input_data: { video_path: "/share/workflows/inputs/demo.mp4", api_key: "secret-1" },
+});
+
+async function setStage(taskId: string, status: string, output: Record<string, unknown> | null = null) {
+  await h.store.createWorkflowState({
+    workflow_id: taskId,
+    create_at: "2026-01-29T00:00:00",
+    status: status === "SUCCESS" ? "completed" : status === "FAILED" ? "failed" : status === "IN_PROGRESS" ? "running" : "pending",
+    input_params: { task_name: "ffmpeg.extract_audio", input_data: { video_path: "/x.mp4" } },
+    stages: { "ffmpeg.extract_audio": { status, output, error: null, duration: 1 } },
+  });
+}
+
+describe("POST /v1/tasks", () => {
+  it("writes the node as pending, enqueues it on ffmpeg_queue, and answers pending", async () => {
+    const taskId = newId();
+    const response = await post("/v1/tasks", createBody(taskId));
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ task_id: taskId, status: "pending", message: "task is queued" });
+    const stored = await h.store.getWorkflowState(taskId);
+    expect(stored?.stages["ffmpeg.extract_audio"]?.status).toBe("PENDING");
+    expect(stored?.shared_storage_path).toBe(join(h.sharedRoot, taskId));
+    expect(JSON.stringify(stored)).not.toContain("secret-1");
+    const jobs = await queue.getJobs(["waiting"]);
+    const job = jobs.find((candidate) => candidate.data.task_id === taskId);
+    expect(job?.name).toBe("ffmpeg.extract_audio");
+    expect(job?.data.input_data).toEqual(createBody(taskId).input_data);
+  });
+
+  it("generates a task-<uuid> id when none is given", async () => {
+    const response = await post("/v1/tasks", createBody());
+    expect(response.json().task_id).toMatch(/^task-[0-9a-f-]{36}$/);
+  });
+
+  it("reuses a completed node: completed, reuse_info and the single-node result, nothing enqueued", async () => {
+    const taskId = newId();
+    await setStage(taskId, "SUCCESS", { audio_path: "/a.wav" });
+    const before = await queue.count();
+    const body = (await post("/v1/tasks", createBody(taskId))).json();
+    expect(body).toMatchObject({
+      task_id: taskId,
+      status: "completed",
+      reuse_info: { reused: true, task_name: "ffmpeg.extract_audio", previous_status: "SUCCESS" },
+      result: { task_name: "ffmpeg.extract_audio", status: "SUCCESS", output: { audio_path: "/a.wav" } },
+    });
+    expect(await queue.count()).toBe(before);
+  });
+
+  it("answers pending with reuse_info for a node already queued or running", async () => {
+    for (const status of ["PENDING", "IN_PROGRESS"]) {
+      const taskId = newId();
+      await setStage(taskId, status);
+      const body = (await post("/v1/tasks", createBody(taskId))).json();
+      expect(body).toMatchObject({ status: "pending", reuse_info: { previous_status: status } });
+    }
+  });
+
+  it("re-runs a failed node as a new attempt", async () => {
+    const taskId = newId();
+    await setStage(taskId, "FAILED");
+    expect((await post("/v1/tasks", createBody(taskId))).json().status).toBe("pending");
+    expect((await h.store.getWorkflowState(taskId))?.stages["ffmpeg.extract_audio"]?.status).toBe("PENDING");
+  });
+});
+
+describe("bad input: 400 with {error: {code, message}}, nothing written", () => {
+  const cases: [string, unknown, string][] = [
+    ["missing task_name", { input_data: {} }, "INVALID_TASK_NAME"],
+    ["malformed task_name", { task_name: "extract audio", input_data: {} }, "INVALID_TASK_NAME"],
+    ["task_name without service", { task_name: "extract_audio", input_data: {} }, "INVALID_TASK_NAME"],
+    ["unknown task_name", { task_name: "nope.missing", input_data: {} }, "UNKNOWN_TASK_NAME"],
+    ["input_data missing", { task_name: "ffmpeg.extract_audio" }, "INVALID_REQUEST"],
+    ["input_data not an object", { task_name: "ffmpeg.extract_audio", input_data: "x" }, "INVALID_REQUEST"],
+    ...["a:node:b", "a*", "a?", "[a]", "a/b", "a b", "", "x".repeat(129)].map(
+      (id): [string, unknown, string] => [`task_id ${JSON.stringify(id)}`, { task_name: "ffmpeg.extract_audio", task_id: id, input_data: {} }, "INVALID_TASK_ID"],
+    ),
+  ];
+
+  it.each(cases)("%s", async (_label, body, code) => {
+    const keysBefore = await h.redis.dbsize();
+    const response = await post("/v1/tasks", body);
+    expect(response.statusCode).toBe(400);
+    const error = response.json().error;
+    expect(error.code).toBe(code);
+    expect(typeof error.message).toBe("string");
+    expect(response.body).not.toMatch(/at .*\.(ts|js):\d+/);
+    expect(await h.redis.dbsize()).toBe(keysBefore);
+  });
+
+  it("a body that is not JSON", async () => {
+    const keysBefore = await h.redis.dbsize();
+    const response = await h.app.inject({ method: "POST", url: "/v1/tasks", headers: { "content-type": "application/json" }, payload: "{task_name:" });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().error.code).toBe("INVALID_JSON");
+    expect(await h.redis.dbsize()).toBe(keysBefore);
+  });
+
+  it("a body of another media type: 415", async () => {
+    const response = await h.app.inject({ method: "POST", url: "/v1/tasks", headers: { "content-type": "text/plain" }, payload: "hi" });
+    expect(response.statusCode).toBe(415);
+    expect(response.json().error.code).toBe("UNSUPPORTED_MEDIA_TYPE");
+  });
+
+  it("an oversized body: 413", async () => {
+    const response = await post("/v1/tasks", { task_name: "ffmpeg.extract_audio", input_data: { blob: "x".repeat(70 * 1024) } });
+    expect(response.statusCode).toBe(413);
+    expect(response.json().error.code).toBe("BODY_TOO_LARGE");
+  });
+
+  it.each(["a:b", "a*", "%5Ba%5D", "a%20b", "x".repeat(129)])("path id %s on every task route", async (id) => {
+    for (const [method, url] of [["GET", `/v1/tasks/${id}/status`], ["GET", `/v1/tasks/${id}/result`], ["POST", `/v1/tasks/${id}/delete`]] as const) {
+      const response = await h.app.inject({ method, url, ...(method === "POST" ? { payload: {} } : {}) });
+      expect(response.statusCode).toBe(400);
+      expect(response.json().error.code).toBe("INVALID_TASK_ID");
+    }
+  });
+});
+
+describe("unknown task: 404", () => {
+  it.each([
+    ["GET", "status"],
+    ["GET", "result"],
+    ["POST", "delete"],
+  ] as const)("%s %s", async (method, route) => {
+    const response = await h.app.inject({ method, url: `/v1/tasks/${newId()}/${route}`, ...(method === "POST" ? { payload: {} } : {}) });
+    expect(response.statusCode).toBe(404);
+    expect(response.json().error.code).toBe("TASK_NOT_FOUND");
+  });
+
+  it("an unknown route answers the same error shape", async () => {
+    const response = await h.app.inject({ method: "GET", url: "/v2/nothing" });
+    expect(response.statusCode).toBe(404);
+    expect(response.json().error.code).toBe("ROUTE_NOT_FOUND");
+  });
+});
+
+describe("GET status and result", () => {
+  it("status answers the original payload for the newest node", async () => {
+    const taskId = newId();
+    await setStage(taskId, "SUCCESS", { audio_path: "/a.wav" });
+    const body = (await h.app.inject({ method: "GET", url: `/v1/tasks/${taskId}/status` })).json();
+    expect(body).toEqual({
+      task_id: taskId,
+      status: "completed",
+      message: "task completed",
+      result: { task_name: "ffmpeg.extract_audio", status: "SUCCESS", input_params: null, output: { audio_path: "/a.wav" }, error: null, duration: 1 },
+      minio_files: null,
+      create_at: "2026-01-29T00:00:00",
+      updated_at: expect.any(String),
+      callback_status: null,
+    });
+  });
+
+  it("result answers the full aggregated view of every node", async () => {
+    const taskId = newId();
+    await setStage(taskId, "SUCCESS", { audio_path: "/a.wav" });
+    await h.store.createWorkflowState({
+      workflow_id: taskId,
+      input_params: { task_name: "faster_whisper.transcribe_audio" },
+      stages: { "faster_whisper.transcribe_audio": { status: "PENDING" } },
+      extra_field: "kept",
+    });
+    const response = await h.app.inject({ method: "GET", url: `/v1/tasks/${taskId}/result` });
+    expect(response.statusCode, response.body).toBe(200);
+    const body = response.json();
+    expect(body.workflow_id).toBe(taskId);
+    expect(Object.keys(body.stages).sort()).toEqual(["faster_whisper.transcribe_audio", "ffmpeg.extract_audio"]);
+    expect(body.extra_field).toBe("kept");
+  });
+});
+
+describe("POST /v1/tasks/:id/delete", () => {
+  it("refuses a pending or running task without force (409) and keeps everything", async () => {
+    const taskId = newId();
+    await setStage(taskId, "IN_PROGRESS");
+    const response = await post(`/v1/tasks/${taskId}/delete`, {});
+    expect(response.statusCode).toBe(409);
+    expect(response.json().error.code).toBe("TASK_ACTIVE");
+    expect(await h.store.getWorkflowState(taskId)).not.toBeNull();
+  });
+
+  it("removes the folder and every key of the task, and nothing of a neighbour", async () => {
+    const taskId = newId();
+    const neighbour = `${taskId}0`;
+    await setStage(taskId, "SUCCESS", { audio_path: "/a.wav" });
+    await setStage(neighbour, "SUCCESS", { audio_path: "/a.wav" });
+    await mkdir(join(h.sharedRoot, taskId, "extract_audio"), { recursive: true });
+    await writeFile(join(h.sharedRoot, taskId, "extract_audio", "a.wav"), "x");
+    await mkdir(join(h.sharedRoot, neighbour), { recursive: true });
+    const response = await post(`/v1/tasks/${taskId}/delete`, {});
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toMatchObject({
+      status: "success",
+      results: [
+        { resource: "local_storage", status: "deleted" },
+        { resource: "redis", status: "deleted", message: "removed 1 node key(s)" },
+      ],
+    });
+    await expect(stat(join(h.sharedRoot, taskId))).rejects.toThrow();
+    expect(await h.redis.exists(h.store.nodeKey(taskId, "ffmpeg.extract_audio"), h.store.keys.indexKey(taskId))).toBe(0);
+    expect(await h.store.getWorkflowState(neighbour)).not.toBeNull();
+    expect((await stat(join(h.sharedRoot, neighbour))).isDirectory()).toBe(true);
+  });
+
+  it("deletes a running task with force, reporting a missing folder as skipped", async () => {
+    const taskId = newId();
+    await setStage(taskId, "PENDING");
+    const response = await post(`/v1/tasks/${taskId}/delete`, { force: true });
+    expect(response.json()).toMatchObject({ status: "success", results: [{ resource: "local_storage", status: "skipped" }, { resource: "redis", status: "deleted" }] });
+    expect(await h.store.getWorkflowState(taskId)).toBeNull();
+  });
+});
+
+describe("service routes", () => {
+  it("lists supported tasks by service", async () => {
+    const body = (await h.app.inject({ method: "GET", url: "/v1/tasks/supported-tasks" })).json();
+    expect(body.supported_tasks).toEqual({ ffmpeg: ["ffmpeg.extract_audio"] });
+    expect(body.total_count).toBe(1);
+  });
+
+  it("reports Redis as up", async () => {
+    const response = await h.app.inject({ method: "GET", url: "/v1/tasks/health" });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ status: "ok", redis: "up" });
+  });
+
+  it("documents every route in the OpenAPI document", async () => {
+    const doc = (await h.app.inject({ method: "GET", url: "/docs/json" })).json();
+    const documented = Object.entries(doc.paths as Record<string, object>).flatMap(([path, ops]) =>
+      Object.keys(ops).map((method) => `${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ":$1")}`),
+    );
+    const served = h.app
+      .printRoutes({ commonPrefix: false })
+      .split("\n")
+      .filter(Boolean);
+    expect(served.length).toBeGreaterThan(0);
+    for (const route of ["POST /v1/tasks", "GET /v1/tasks/:id/status", "GET /v1/tasks/:id/result", "POST /v1/tasks/:id/delete", "GET /v1/tasks/supported-tasks", "GET /v1/tasks/health"]) {
+      expect(documented).toContain(route);
+    }
+  });
+});

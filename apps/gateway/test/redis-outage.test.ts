@@ -1,0 +1,55 @@
+import { randomUUID } from "node:crypto";
+import { startRedisServer, waitFor, type RedisServerHandle } from "@wf/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startHarness, type Harness } from "./harness.js";
+
+let server: RedisServerHandle;
+let h: Harness;
+
+beforeAll(async () => {
+  server = await startRedisServer();
+  h = await startHarness(server.url);
+});
+afterAll(async () => {
+  await h?.close();
+  await server?.stop();
+});
+
+describe("Redis outage", () => {
+  it("answers 503 quickly while Redis is down and recovers by itself", async () => {
+    const taskId = `task-${randomUUID()}`;
+    const created = await h.app.inject({
+      method: "POST",
+      url: "/v1/tasks",
+      payload: { task_name: "ffmpeg.extract_audio", task_id: taskId, input_data: { video_path: "/x.mp4" } },
+    });
+    expect(created.statusCode).toBe(200);
+
+    await server.pause();
+    const started = Date.now();
+    const status = await h.app.inject({ method: "GET", url: `/v1/tasks/${taskId}/status` });
+    const elapsed = Date.now() - started;
+    expect(status.statusCode).toBe(503);
+    expect(status.json().error.code).toBe("STORE_UNAVAILABLE");
+    expect(status.body).not.toMatch(/at .*\.(ts|js):\d+/);
+    // A generous bound: the point is that a request never hangs on a dead Redis.
+    expect(elapsed).toBeLessThan(2_000);
+
+    const create = await h.app.inject({
+      method: "POST",
+      url: "/v1/tasks",
+      payload: { task_name: "ffmpeg.extract_audio", input_data: { video_path: "/x.mp4" } },
+    });
+    expect(create.statusCode).toBe(503);
+    const health = await h.app.inject({ method: "GET", url: "/v1/tasks/health" });
+    expect(health.statusCode).toBe(503);
+    expect(health.json()).toEqual({ status: "degraded", redis: "down" });
+
+    await server.start();
+    const recovered = await waitFor(async () => {
+      const response = await h.app.inject({ method: "GET", url: "/v1/tasks/health" });
+      return response.statusCode === 200 ? response : undefined;
+    }, 10_000, "the gateway to see Redis again");
+    expect(recovered.json().redis).toBe("up");
+  });
+});
