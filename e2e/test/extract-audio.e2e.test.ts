@@ -1,0 +1,97 @@
+import { mkdir, mkdtemp, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { freePort, makeTestVideo, probeMedia, waitFor } from "@wf/testing";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { startApp, type AppProcess } from "./processes.js";
+
+let root: string;
+let base: string;
+let gateway: AppProcess;
+let worker: AppProcess;
+const redis = new Redis(inject("redisUrl"));
+
+async function scanAll(pattern: string): Promise<string[]> {
+  const found: string[] = [];
+  let cursor = "0";
+  do {
+    const [next, keys] = await redis.scan(cursor, "MATCH", pattern, "COUNT", 1000);
+    cursor = next;
+    found.push(...keys);
+  } while (cursor !== "0");
+  return found.sort();
+}
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), "wf-e2e-"));
+  await mkdir(join(root, "inputs"), { recursive: true });
+  await makeTestVideo(join(root, "inputs", "demo.mp4"), 2);
+  const port = await freePort();
+  const env = { REDIS_URL: inject("redisUrl"), WF_SHARED_ROOT: root };
+  gateway = startApp("@wf/gateway", { ...env, PORT: String(port), HOST: "127.0.0.1" });
+  worker = startApp("@wf/worker", env);
+  base = `http://127.0.0.1:${port}`;
+  await waitFor(
+    async () => (await fetch(`${base}/v1/tasks/health`).then((r) => r.ok).catch(() => false)) || undefined,
+    20_000,
+    `the gateway to listen (output: ${gateway.output()})`,
+  );
+});
+
+afterAll(async () => {
+  await Promise.all([gateway?.stop(), worker?.stop()]);
+  await redis.quit();
+  await rm(root, { recursive: true, force: true });
+});
+
+describe("end to end: gateway + worker processes, Redis, ffmpeg", () => {
+  it("extracts audio, keeps exactly the node key with a one-day TTL, and deletes every trace", async () => {
+    const created = await fetch(`${base}/v1/tasks`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ task_name: "ffmpeg.extract_audio", input_data: { video_path: join(root, "inputs", "demo.mp4") } }),
+    });
+    expect(created.status).toBe(200);
+    const { task_id: taskId, status } = (await created.json()) as { task_id: string; status: string };
+    expect(status).toBe("pending");
+
+    const final = await waitFor(async () => {
+      const body = (await (await fetch(`${base}/v1/tasks/${taskId}/status`)).json()) as {
+        status: string;
+        result: { output: { audio_path: string } | null; error: string | null };
+      };
+      return body.status === "completed" || body.status === "failed" ? body : undefined;
+    }, 30_000, `task ${taskId} to finish (worker output: ${worker.output()})`);
+    expect(final.status, JSON.stringify(final)).toBe("completed");
+
+    const audioPath = final.result.output?.audio_path as string;
+    expect(audioPath.startsWith(join(root, taskId))).toBe(true);
+    const probe = await probeMedia(audioPath);
+    expect(probe.streams[0]).toMatchObject({ codec_name: "pcm_s16le", sample_rate: "16000", channels: 1 });
+
+    const nodeKeys = await scanAll(`${taskId}:node:*`);
+    expect(nodeKeys).toEqual([`${taskId}:node:ffmpeg.extract_audio`]);
+    // Besides its node keys, a task owns exactly one more key: the index of its nodes.
+    expect(await scanAll(`*${taskId}*`)).toEqual([`${taskId}:node:ffmpeg.extract_audio`, `${taskId}:nodes`]);
+    const ttl = await redis.ttl(`${taskId}:node:ffmpeg.extract_audio`);
+    expect(ttl).toBeGreaterThan(86_300);
+    expect(ttl).toBeLessThanOrEqual(86_400);
+
+    const deleted = await fetch(`${base}/v1/tasks/${taskId}/delete`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
+    expect(deleted.status).toBe(200);
+    expect(((await deleted.json()) as { status: string }).status).toBe("success");
+    expect(await scanAll(`*${taskId}*`)).toEqual([]);
+    await expect(stat(join(root, taskId))).rejects.toThrow();
+    expect((await fetch(`${base}/v1/tasks/${taskId}/status`)).status).toBe(404);
+  });
+
+  it("both services stop cleanly on SIGTERM", async () => {
+    expect(await gateway.stop()).toBe(0);
+    expect(await worker.stop()).toBe(0);
+  });
+});

@@ -1,0 +1,39 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+
+const require = createRequire(import.meta.url);
+
+/** Path of a workspace app's built entry point (its `bin`). */
+export function appEntry(pkg: "@wf/gateway" | "@wf/worker"): string {
+  return join(dirname(require.resolve(`${pkg}/package.json`)), "dist", "main.js");
+}
+
+/** A started app process with its captured output, for assertions and for failure messages. */
+export interface AppProcess {
+  child: ChildProcess;
+  output(): string;
+  /** Sends SIGTERM and resolves with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/** Starts a built app with `node` and the given environment. */
+export function startApp(pkg: "@wf/gateway" | "@wf/worker", env: Record<string, string>): AppProcess {
+  const child = spawn(process.execPath, [appEntry(pkg)], {
+    env: { ...process.env, LOG_LEVEL: "info", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout?.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
+  child.stderr?.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
+  return {
+    child,
+    output: () => output,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve(child.exitCode);
+        child.once("exit", (code) => resolve(code));
+        child.kill("SIGTERM");
+      }),
+  };
+}

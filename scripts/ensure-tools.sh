@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs what wf needs when it is missing: pnpm 12.4.2 (npm), redis-server and ffmpeg (apt).
+# Safe to run again: it changes nothing that is already there.
+set -euo pipefail
+
+PNPM_VERSION=12.4.2
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null 2>&1; then sudo "$@"; else
+    echo "need root to run: $*" >&2; return 1; fi
+}
+
+apt_updated=0
+apt_install() {
+  if [ "$apt_updated" = 0 ]; then as_root apt-get update -qq; apt_updated=1; fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+if ! command -v node >/dev/null 2>&1; then
+  echo "Node.js 20 is required (node not found)" >&2
+  exit 1
+fi
+if [ "$(pnpm --version 2>/dev/null || true)" != "$PNPM_VERSION" ]; then
+  echo "installing pnpm $PNPM_VERSION" >&2
+  npm install -g "pnpm@$PNPM_VERSION" >/dev/null
+fi
+if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-cli >/dev/null 2>&1; then
+  echo "installing redis-server" >&2
+  apt_install redis-server
+fi
+if ! command -v ffmpeg >/dev/null 2>&1 || ! command -v ffprobe >/dev/null 2>&1; then
+  echo "installing ffmpeg" >&2
+  apt_install ffmpeg
+fi
