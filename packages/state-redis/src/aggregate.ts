@@ -12,7 +12,10 @@ function recency(context: WorkflowContext): number {
  */
 export function aggregateNodeViews(taskId: string, views: readonly WorkflowContext[]): WorkflowContext | null {
   if (views.length === 0) return null;
-  const oldestFirst = [...views].sort((a, b) => recency(a) - recency(b));
+  const oldestFirst = views
+    .map((view) => ({ view, at: recency(view) }))
+    .sort((a, b) => a.at - b.at)
+    .map((entry) => entry.view);
   const stages: Record<string, StageExecution> = {};
   const owned = new Set<string>();
   for (const view of oldestFirst) {

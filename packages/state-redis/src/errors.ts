@@ -1,4 +1,5 @@
 import { WfError } from "@wf/context";
+import { CORRUPT_INDEX } from "./commands/index.js";
 
 /** Redis did not answer (down, unreachable, timed out). Code `STORE_UNAVAILABLE`; retry later. */
 export class StoreUnavailableError extends WfError {
@@ -15,11 +16,28 @@ export class StoreConfigError extends WfError {
 }
 
 /**
+ * A task's index key holds a value of another type (written by something other than the store),
+ * so a write could not keep it consistent and wrote nothing. Code `CORRUPT_INDEX`. Reads and
+ * deletes of the task still work (they fall back to SCAN); deleting the task clears it.
+ */
+export class CorruptIndexError extends WfError {
+  constructor(message: string) {
+    super("CORRUPT_INDEX", message);
+  }
+}
+
+/** Whether a Redis reply error is the scripts' `CORRUPT_INDEX`. */
+export function isCorruptIndexReply(error: unknown): error is Error {
+  return error instanceof Error && error.name === "ReplyError" && error.message.startsWith(CORRUPT_INDEX);
+}
+
+/**
  * Maps a failure of a Redis call to what callers can act on: wf's own errors and Redis replies
  * (script or command errors) pass through; anything else means Redis could not be reached.
  */
 export function toStoreError(error: unknown, operation: string): unknown {
   if (error instanceof WfError) return error;
+  if (isCorruptIndexReply(error)) return new CorruptIndexError(error.message);
   if (error instanceof Error && error.name === "ReplyError") return error;
   const reason = error instanceof Error ? error.message : String(error);
   return new StoreUnavailableError(`redis unavailable during ${operation}: ${reason}`, error);

@@ -33,3 +33,12 @@ export async function getExisting(redis: RedisConnection, keys: readonly string[
   }
   return pairs;
 }
+
+/** UNLINKs `keys` in batches (one slot per batch in a Cluster, as the hash-tag layout guarantees). */
+export async function unlinkAll(redis: RedisConnection, keys: readonly string[], batch = 500): Promise<number> {
+  let removed = 0;
+  for (let first = 0; first < keys.length; first += batch) {
+    removed += await redis.unlink(...keys.slice(first, first + batch));
+  }
+  return removed;
+}

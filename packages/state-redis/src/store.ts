@@ -1,11 +1,11 @@
-import { StageStatusSchema, assertTaskId, type WorkflowContext } from "@wf/context";
+import { StageStatusSchema, type WorkflowContext } from "@wf/context";
 import { aggregateNodeViews } from "./aggregate.js";
 import { decodeContext, encodeContext } from "./codec.js";
 import { defineStoreCommands } from "./commands/index.js";
-import { StoreConfigError, toStoreError } from "./errors.js";
+import { StoreConfigError, isCorruptIndexReply, toStoreError } from "./errors.js";
 import { createKeySpace } from "./keys.js";
 import { buildNodeView } from "./node-view.js";
-import { getExisting, scanKeys } from "./scan.js";
+import { getExisting, scanKeys, unlinkAll } from "./scan.js";
 import type { StateStore, StateStoreOptions, WriteOptions, WriteResult } from "./types.js";
 
 /** Default TTL of node keys: one day. */
@@ -22,7 +22,7 @@ export const DEFAULT_TTL_SECONDS = 86_400;
 export function createStateStore(options: StateStoreOptions): StateStore {
   const { redis, logger, onCorruptNode } = options;
   const ttlSeconds = options.ttlSeconds ?? DEFAULT_TTL_SECONDS;
-  const readStrategy = options.readStrategy ?? "index";
+  const scanMode = (options.readStrategy ?? "index") === "scan";
   const scanCount = options.scanCount ?? 1000;
   const now = options.now ?? (() => new Date());
   const keys = createKeySpace(options.keyLayout ?? "plain");
@@ -35,33 +35,51 @@ export function createStateStore(options: StateStoreOptions): StateStore {
   }
   const commands = defineStoreCommands(redis);
 
-  async function guarded<T>(operation: string, run: () => Promise<T>): Promise<T> {
-    try {
-      return await run();
-    } catch (error) {
+  const guard = <T>(promise: Promise<T>, operation: string): Promise<T> =>
+    promise.catch((error: unknown) => {
       throw toStoreError(error, operation);
-    }
-  }
+    });
+
+  const report = (taskId: string, key: string, reason: string): void => {
+    logger?.warn({ taskId, key, reason }, "skipping corrupt node state");
+    onCorruptNode?.({ taskId, key, reason });
+  };
 
   function decodeViews(taskId: string, pairs: readonly string[]): WorkflowContext[] {
     const views: WorkflowContext[] = [];
     for (let i = 0; i + 1 < pairs.length; i += 2) {
-      const key = pairs[i] as string;
       const decoded = decodeContext(pairs[i + 1] as string);
-      if (decoded.ok) {
-        views.push(decoded.context);
-      } else {
-        logger?.warn({ taskId, key, reason: decoded.reason }, "skipping corrupt node state");
-        onCorruptNode?.({ taskId, key, reason: decoded.reason });
-      }
+      if (decoded.ok) views.push(decoded.context);
+      else report(taskId, pairs[i] as string, decoded.reason);
     }
     return views;
+  }
+
+  const scanTask = async (taskId: string): Promise<string[]> =>
+    getExisting(redis, await scanKeys(redis, keys.nodeScanPattern(taskId), scanCount));
+
+  async function readPairs(taskId: string, indexKey: string): Promise<string[]> {
+    if (scanMode) return scanTask(taskId);
+    try {
+      return await commands.readTask(indexKey);
+    } catch (error) {
+      if (!isCorruptIndexReply(error)) throw error;
+      report(taskId, indexKey, "index key holds another type; reading the task by SCAN");
+      return scanTask(taskId);
+    }
+  }
+
+  async function removeTask(taskId: string, indexKey: string): Promise<number> {
+    const [removed, indexWasCorrupt] = await commands.deleteTask(indexKey);
+    if (!scanMode && indexWasCorrupt === 0) return removed;
+    // Keys that no index lists (compatibility mode, or a corrupt index) are found by SCAN.
+    return removed + (await unlinkAll(redis, await scanKeys(redis, keys.nodeScanPattern(taskId), scanCount)));
   }
 
   async function write(context: object, newAttempt: boolean): Promise<WriteResult> {
     const view = buildNodeView(context, now());
     const key = keys.nodeKey(view.taskId, view.taskName);
-    const [applied, storedStatus] = await guarded("write", () =>
+    const [applied, storedStatus] = await guard(
       commands.writeNode(
         key,
         keys.indexKey(view.taskId),
@@ -70,27 +88,12 @@ export function createStateStore(options: StateStoreOptions): StateStore {
         view.taskName,
         view.stageStatus ?? "",
         newAttempt,
+        scanMode,
       ),
+      "write",
     );
     if (applied === 1) return { written: true, key };
     return { written: false, key, reason: "STALE_STATUS", storedStatus: StageStatusSchema.parse(storedStatus) };
-  }
-
-  async function readPairs(taskId: string): Promise<string[]> {
-    if (readStrategy === "index") return commands.readTask(keys.indexKey(taskId));
-    return getExisting(redis, await scanKeys(redis, keys.nodeScanPattern(taskId), scanCount));
-  }
-
-  async function removeTask(taskId: string): Promise<number> {
-    const indexed = await commands.deleteTask(keys.indexKey(taskId));
-    if (readStrategy === "index") return indexed;
-    // Keys written without an index (compatibility mode) are found by SCAN and unlinked in batches.
-    const found = await scanKeys(redis, keys.nodeScanPattern(taskId), scanCount);
-    let removed = indexed;
-    for (let first = 0; first < found.length; first += 500) {
-      removed += await redis.unlink(...found.slice(first, first + 500));
-    }
-    return removed;
   }
 
   return {
@@ -99,19 +102,16 @@ export function createStateStore(options: StateStoreOptions): StateStore {
     createWorkflowState: (context) => write(context, true),
     updateWorkflowState: (context, writeOptions?: WriteOptions) => write(context, writeOptions?.newAttempt ?? false),
     async getWorkflowState(taskId) {
-      assertTaskId(taskId);
-      const pairs = await guarded("read", () => readPairs(taskId));
+      const pairs = await guard(readPairs(taskId, keys.indexKey(taskId)), "read");
       return aggregateNodeViews(taskId, decodeViews(taskId, pairs));
     },
     async getNodeState(taskId, taskName) {
       const key = keys.nodeKey(taskId, taskName);
-      const raw = await guarded("read", () => redis.get(key));
-      if (raw === null) return null;
-      return decodeViews(taskId, [key, raw])[0] ?? null;
+      const raw = await guard(redis.get(key), "read");
+      return raw === null ? null : (decodeViews(taskId, [key, raw])[0] ?? null);
     },
     async deleteWorkflowState(taskId) {
-      assertTaskId(taskId);
-      return guarded("delete", () => removeTask(taskId));
+      return guard(removeTask(taskId, keys.indexKey(taskId)), "delete");
     },
   };
 }

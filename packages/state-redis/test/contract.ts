@@ -7,7 +7,12 @@ import { buildContext, uniqueTaskId } from "./fixtures.js";
  * The behaviour every deployment of the store must show, run against each backend (a single
  * Redis, a Redis Cluster) and key layout.
  */
-export function describeStoreContract(name: string, connect: () => RedisConnection, keyLayout: KeyLayout): void {
+export function describeStoreContract(
+  name: string,
+  backend: { connect: () => RedisConnection; connectNew: () => RedisConnection },
+  keyLayout: KeyLayout,
+): void {
+  const { connect, connectNew } = backend;
   describe(`state store contract: ${name}`, () => {
     const storeFor = (extra: { onCorruptNode?: (event: CorruptNodeEvent) => void } = {}) =>
       createStateStore({ redis: connect(), ttlSeconds: 86_400, keyLayout, ...extra });
@@ -143,7 +148,7 @@ export function describeStoreContract(name: string, connect: () => RedisConnecti
       await store.createWorkflowState(buildContext(taskId, "b.expired"));
       await redis.del(store.nodeKey(taskId, "b.expired"));
       expect(Object.keys((await store.getWorkflowState(taskId))?.stages ?? {})).toEqual(["a.kept"]);
-      expect(await redis.smembers(store.keys.indexKey(taskId))).toEqual([store.nodeKey(taskId, "a.kept")]);
+      expect(await redis.hkeys(store.keys.indexKey(taskId))).toEqual([store.nodeKey(taskId, "a.kept")]);
     });
 
     it("keeps the index alive at least as long as its newest node", async () => {
@@ -184,6 +189,67 @@ export function describeStoreContract(name: string, connect: () => RedisConnecti
       const results = await Promise.all(writes);
       expect(results[100]?.written).toBe(true);
       expect((await store.getWorkflowState(taskId))?.stages["ffmpeg.extract_audio"]?.status).toBe("SUCCESS");
+    });
+
+    it("many clients writing one node at once: the final status is never lost", async () => {
+      const clients = Array.from({ length: 12 }, () => connectNew());
+      try {
+        const taskId = uniqueTaskId();
+        await storeFor().createWorkflowState(buildContext(taskId, "ffmpeg.extract_audio", "PENDING"));
+        const stores = clients.map((redis) => createStateStore({ redis, keyLayout }));
+        const writes = stores.flatMap((store, c) =>
+          Array.from({ length: 40 }, (_, i) => {
+            const status = c === 5 && i === 20 ? "SUCCESS" : ["PENDING", "IN_PROGRESS"][(c + i) % 2] as string;
+            return store.updateWorkflowState(buildContext(taskId, "ffmpeg.extract_audio", status));
+          }),
+        );
+        const results = await Promise.all(writes);
+        expect(results.filter((result) => result.written).length).toBeGreaterThan(1);
+        const final = await storeFor().getWorkflowState(taskId);
+        expect(final?.stages["ffmpeg.extract_audio"]?.status).toBe("SUCCESS");
+        // Every write after SUCCESS was refused, so the stored view is the SUCCESS write itself.
+        expect(final?.stages["ffmpeg.extract_audio"]?.output).toEqual({ audio_path: "/share/workflows/demo.wav" });
+      } finally {
+        await Promise.all(clients.map((client) => client.quit()));
+      }
+    });
+
+    it("a node that expired never blocks a fresh write, even though its index entry remains", async () => {
+      const redis = connect();
+      const store = storeFor();
+      const taskId = uniqueTaskId();
+      await store.createWorkflowState(buildContext(taskId, "a.keep"));
+      await store.createWorkflowState(buildContext(taskId, "b.gone", "SUCCESS"));
+      await redis.del(store.nodeKey(taskId, "b.gone"));
+      expect((await store.updateWorkflowState(buildContext(taskId, "b.gone", "PENDING"))).written).toBe(true);
+    });
+
+    it("getNodeState reads one node's own view", async () => {
+      const store = storeFor();
+      const taskId = uniqueTaskId();
+      await store.createWorkflowState(buildContext(taskId, "a.one"));
+      await store.createWorkflowState(buildContext(taskId, "b.two", "FAILED"));
+      const node = await store.getNodeState(taskId, "b.two");
+      expect(Object.keys(node?.stages ?? {})).toEqual(["b.two"]);
+      expect(node?.stages["b.two"]?.status).toBe("FAILED");
+      expect(await store.getNodeState(taskId, "c.none")).toBeNull();
+    });
+
+    it("a foreign value at the index key never breaks a read or a delete, and a write refuses it", async () => {
+      const redis = connect();
+      const events: CorruptNodeEvent[] = [];
+      const store = storeFor({ onCorruptNode: (event) => events.push(event) });
+      const taskId = uniqueTaskId();
+      await store.createWorkflowState(buildContext(taskId, "a.one"));
+      await store.createWorkflowState(buildContext(taskId, "b.two"));
+      await redis.del(store.keys.indexKey(taskId));
+      await redis.set(store.keys.indexKey(taskId), "not an index");
+      expect(Object.keys((await store.getWorkflowState(taskId))?.stages ?? {}).sort()).toEqual(["a.one", "b.two"]);
+      expect(events.map((event) => event.key)).toContain(store.keys.indexKey(taskId));
+      await expect(store.updateWorkflowState(buildContext(taskId, "a.one", "SUCCESS"))).rejects.toMatchObject({ code: "CORRUPT_INDEX" });
+      expect(await store.deleteWorkflowState(taskId)).toBe(2);
+      expect(await redis.exists(store.keys.indexKey(taskId), store.nodeKey(taskId, "a.one"), store.nodeKey(taskId, "b.two"))).toBe(0);
+      expect((await store.createWorkflowState(buildContext(taskId, "a.one"))).written).toBe(true);
     });
   });
 }

@@ -17,7 +17,11 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-describeStoreContract("Redis Cluster (3 masters), hash-tag layout", () => client, "hash-tag");
+describeStoreContract(
+  "Redis Cluster (3 masters), hash-tag layout",
+  { connect: () => client, connectNew: () => new Cluster(cluster.nodes) },
+  "hash-tag",
+);
 
 describe("Redis Cluster specifics", () => {
   it("refuses the plain layout, whose keys of one task would span slots", () => {

@@ -4,6 +4,7 @@ import { describeStoreContract } from "./contract.js";
 
 const redis = new Redis(inject("redisUrl"));
 afterAll(() => redis.quit());
+const backend = { connect: () => redis, connectNew: () => new Redis(inject("redisUrl")) };
 
-describeStoreContract("single Redis, plain layout", () => redis, "plain");
-describeStoreContract("single Redis, hash-tag layout", () => redis, "hash-tag");
+describeStoreContract("single Redis, plain layout", backend, "plain");
+describeStoreContract("single Redis, hash-tag layout", backend, "hash-tag");

@@ -3,6 +3,9 @@ import deleteTask from "./deleteTask-1.lua";
 import readTask from "./readTask-1.lua";
 import writeNode from "./writeNode-2.lua";
 
+/** Prefix of the error the scripts raise when a task's index key holds another type. */
+export const CORRUPT_INDEX = "CORRUPT_INDEX";
+
 /** The store's atomic operations, each one Lua script named after the number of keys it takes. */
 export interface StoreCommands {
   writeNode(
@@ -13,9 +16,12 @@ export interface StoreCommands {
     taskName: string,
     status: string,
     newAttempt: boolean,
+    statusFromJson: boolean,
   ): Promise<[0 | 1, string?]>;
+  /** `[key, value, key, value, …]` of the indexed nodes that exist. */
   readTask(indexKey: string): Promise<string[]>;
-  deleteTask(indexKey: string): Promise<number>;
+  /** `[node keys removed, 1 when the index key was of another type]`. */
+  deleteTask(indexKey: string): Promise<[number, 0 | 1]>;
 }
 
 const SCRIPTS = {
@@ -40,12 +46,19 @@ export function defineStoreCommands(redis: Redis | Cluster): StoreCommands {
   const call = (name: ScriptName, ...args: (string | number)[]): Promise<unknown> =>
     ((redis as unknown as Record<ScriptName, ScriptCall>)[name]).call(redis, ...args);
   return {
-    writeNode: async (nodeKey, indexKey, encoded, ttl, taskName, status, newAttempt) =>
-      (await call("wfWriteNode", nodeKey, indexKey, encoded, ttl, taskName, status, newAttempt ? "1" : "0")) as [
-        0 | 1,
-        string?,
-      ],
+    writeNode: async (nodeKey, indexKey, encoded, ttl, taskName, status, newAttempt, statusFromJson) =>
+      (await call(
+        "wfWriteNode",
+        nodeKey,
+        indexKey,
+        encoded,
+        ttl,
+        taskName,
+        status,
+        newAttempt ? "1" : "0",
+        statusFromJson ? "1" : "0",
+      )) as [0 | 1, string?],
     readTask: async (indexKey) => (await call("wfReadTask", indexKey)) as string[],
-    deleteTask: async (indexKey) => (await call("wfDeleteTask", indexKey)) as number,
+    deleteTask: async (indexKey) => (await call("wfDeleteTask", indexKey)) as [number, 0 | 1],
   };
 }

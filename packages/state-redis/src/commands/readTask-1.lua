@@ -1,15 +1,21 @@
 --[[
   Reads every node view of a task through its index, in one round trip, and prunes index
-  members whose node key has expired.
+  fields whose node key has expired.
 
   All node keys of a task share the index key's hash slot in the hash-tag layout, so this also
   runs on a Redis Cluster.
 
-  KEYS[1] task index key
-  Returns a flat array {node_key_1, value_1, node_key_2, value_2, ...} of the keys that exist.
+  KEYS[1] task index key (hash: node key -> stage status)
+  Returns a flat array {node_key_1, value_1, node_key_2, value_2, ...} of the keys that exist,
+  or the error CORRUPT_INDEX when the index key holds another type.
 ]]
 local BATCH = 500
-local members = redis.call("SMEMBERS", KEYS[1])
+local indexType = redis.call("TYPE", KEYS[1]).ok
+if indexType == "none" then return {} end
+if indexType ~= "hash" then
+  return redis.error_reply("CORRUPT_INDEX " .. KEYS[1] .. " holds a " .. indexType .. ", not a hash")
+end
+local members = redis.call("HKEYS", KEYS[1])
 local result = {}
 local expired = {}
 for first = 1, #members, BATCH do
@@ -26,6 +32,6 @@ for first = 1, #members, BATCH do
   end
 end
 for first = 1, #expired, BATCH do
-  redis.call("SREM", KEYS[1], unpack(expired, first, math.min(first + BATCH - 1, #expired)))
+  redis.call("HDEL", KEYS[1], unpack(expired, first, math.min(first + BATCH - 1, #expired)))
 end
 return result

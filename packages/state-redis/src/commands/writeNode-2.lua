@@ -1,56 +1,71 @@
 --[[
   Writes one node's view and records it in the task's index, atomically.
 
+  The index is a hash: field = node key, value = the node's stage status. It lets reads find a
+  task's nodes without SCAN and lets this script enforce the status rule without decoding JSON.
+
   The monotonic rule: a node's status only moves forward,
-    PENDING (0) -> IN_PROGRESS (1) -> SUCCESS | FAILED | CANCELLED (2, terminal).
-  A write whose status ranks below the stored one is refused, and a terminal status is only
+    PENDING (0) -> IN_PROGRESS (1) -> SUCCESS | FAILED | CANCELLED (2, final).
+  A write whose status ranks below the stored one is refused, and a final status is only
   replaced by the same status (an update of a finished node, e.g. its callback outcome).
   A write that starts a new attempt (retry / re-run) replaces anything.
-  A missing, unparsable or stage-less stored value never blocks a write.
+  A node that does not exist (never written, or expired) never blocks a write.
 
   KEYS[1] node key
-  KEYS[2] task index key (set of node keys)
+  KEYS[2] task index key (hash: node key -> stage status)
   ARGV[1] encoded node view (JSON)
   ARGV[2] TTL in seconds
   ARGV[3] task name (the stage to compare)
-  ARGV[4] new stage status ("" when the view carries no stage)
+  ARGV[4] new stage status, canonical ("" when the view carries no stage)
   ARGV[5] "1" when the write starts a new attempt
+  ARGV[6] "1" to read the stored status from the node's JSON instead of the index, for keys that
+          writers without an index may also write (scan read strategy)
 
-  Returns {1} when written, {0, stored_status} when refused.
+  Returns {1} when written, {0, stored_status} when refused, or the error CORRUPT_INDEX when
+  the index key holds another type (nothing is written then).
 ]]
-local RANK = {
-  PENDING = 0, IN_PROGRESS = 1, RUNNING = 1,
-  SUCCESS = 2, COMPLETED = 2, FAILED = 2, FAILURE = 2, CANCELLED = 2, CANCELED = 2,
-}
+local RANK = { PENDING = 0, IN_PROGRESS = 1, SUCCESS = 2, FAILED = 2, CANCELLED = 2 }
+-- Spellings that writers without the store may have left in a node's JSON.
+local LEGACY = { RUNNING = "IN_PROGRESS", COMPLETED = "SUCCESS", FAILURE = "FAILED", CANCELED = "CANCELLED" }
 local ttl = tonumber(ARGV[2])
 
-local function storedStatus(raw)
+-- One call both reads the stored status and checks that the index is a hash.
+local indexed = redis.pcall("HGET", KEYS[2], KEYS[1])
+if type(indexed) == "table" and indexed.err then
+  return redis.error_reply("CORRUPT_INDEX " .. KEYS[2] .. " is not a hash: " .. indexed.err)
+end
+
+local function statusFromJson(raw)
   if not raw then return nil end
   local ok, decoded = pcall(cjson.decode, raw)
   if not ok or type(decoded) ~= "table" or type(decoded.stages) ~= "table" then return nil end
   local stage = decoded.stages[ARGV[3]]
   if type(stage) ~= "table" or type(stage.status) ~= "string" then return nil end
   local status = string.upper(stage.status)
-  if RANK[status] == nil then return nil end
-  return status
+  return LEGACY[status] or status
 end
 
 if ARGV[5] ~= "1" then
-  local current = storedStatus(redis.call("GET", KEYS[1]))
-  if current then
-    local incoming = string.upper(ARGV[4])
-    local currentRank = RANK[current]
-    local incomingRank = RANK[incoming] or 0
+  local current
+  if ARGV[6] == "1" then
+    current = statusFromJson(redis.call("GET", KEYS[1]))
+  elseif indexed and redis.call("EXISTS", KEYS[1]) == 1 then
+    -- The index entry outlives an expired node; only a live node's status counts.
+    current = indexed
+  end
+  local currentRank = current and RANK[current]
+  if currentRank then
+    local incoming = ARGV[4]
     if currentRank == 2 then
       if incoming ~= current then return {0, current} end
-    elseif incomingRank < currentRank then
+    elseif (RANK[incoming] or 0) < currentRank then
       return {0, current}
     end
   end
 end
 
 redis.call("SET", KEYS[1], ARGV[1], "EX", ttl)
-redis.call("SADD", KEYS[2], KEYS[1])
+redis.call("HSET", KEYS[2], KEYS[1], ARGV[4])
 -- The index must outlive its newest node: extend, never shorten, its expiry.
 if redis.call("TTL", KEYS[2]) < ttl then
   redis.call("EXPIRE", KEYS[2], ttl)
