@@ -1,10 +1,14 @@
-import { NodeJobDataSchema, parseTaskName, queueNameOf } from "@wf/context";
-import { createStateStore, type KeyLayout, type RedisConnection } from "@wf/state-redis";
+import { hostname } from "node:os";
+import { randomBytes } from "node:crypto";
+import { NodeJobDataSchema, queueNameOf } from "@wf/context";
+import { createKeySpace, createStateStore, type KeyLayout, type RedisConnection } from "@wf/state-redis";
 import { Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import { pino, type Logger } from "pino";
+import { listenForCancellations } from "./cancel/cancel-listener.js";
 import { executeNode, type ExecutionOutcome } from "./executor/execute-node.js";
 import type { NodeDefinition } from "./nodes/define-node.js";
+import { startRegistryHeartbeat } from "./registry/publish-registry.js";
 
 /** Options of {@link startWorker}. */
 export interface StartWorkerOptions {
@@ -24,23 +28,44 @@ export interface StartWorkerOptions {
   keyLayout?: KeyLayout;
   /** BullMQ key prefix. Default `bull`; use a hash tag such as `{wf}` on a Redis Cluster. */
   queuePrefix?: string;
+  /** This worker's id in the registry. Default `<hostname>-<pid>-<random>`. */
+  workerId?: string;
+  /** How long a registration lives without a heartbeat. Default 30 s. */
+  registryTtlSeconds?: number;
+  /**
+   * How long a running job's lock lasts without renewal; a worker that dies (SIGKILL, power loss)
+   * has its job handed to another worker once the lock expires. Default 30 s (BullMQ's).
+   */
+  lockDurationMs?: number;
+  /** How often stalled jobs are looked for. Default 30 s (BullMQ's). */
+  stalledIntervalMs?: number;
 }
 
 /** A running worker. */
 export interface RunningWorker {
+  /** This worker's id in the registry. */
+  readonly id: string;
   /** The queues consumed, e.g. `["ffmpeg_queue"]`. */
   readonly queues: readonly string[];
-  /** Stops taking jobs, waits for the running ones to finish, and releases the queue connections. */
+  /**
+   * Stops taking jobs, waits for the running ones to finish, withdraws the registrations and
+   * releases the worker's own connections (never the `redis` it was given).
+   */
   close(): Promise<void>;
 }
 
+const runningKey = (taskId: string, taskName: string): string => `${taskId}\n${taskName}`;
+
 /**
  * Starts consuming `<service>_queue` for every service among `nodes` and running each job through
- * the executor template, which writes the node's state with `@wf/state-redis`.
+ * the executor template, which writes the node's state with `@wf/state-redis`. Publishes the
+ * nodes to the registry and listens for cancellations.
  */
 export async function startWorker(options: StartWorkerOptions): Promise<RunningWorker> {
   const logger = options.logger ?? pino({ name: "wf-worker" });
-  const store = createStateStore({ redis: options.redis, keyLayout: options.keyLayout ?? "plain", logger });
+  const keyLayout = options.keyLayout ?? "plain";
+  const workerId = options.workerId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
+  const store = createStateStore({ redis: options.redis, keyLayout, logger });
   const byName = new Map<string, NodeDefinition>();
   for (const node of options.nodes) {
     if (byName.has(node.name)) throw new Error(`node ${node.name} is defined twice`);
@@ -57,33 +82,64 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   const connection = options.redis.isCluster
     ? options.redis
     : (options.redis as Redis).duplicate({ maxRetriesPerRequest: null });
+  const running = new Map<string, { worker: Worker; jobId: string }>();
 
-  const process = async (job: Job, _token?: string, signal?: AbortSignal): Promise<ExecutionOutcome> => {
-    const data = NodeJobDataSchema.safeParse(job.data);
-    if (!data.success) {
-      logger.error({ jobId: job.id, jobName: job.name }, "dropping a job whose payload is not a node job");
-      return "SKIPPED";
-    }
-    parseTaskName(data.data.task_name);
-    return executeNode(deps, byName.get(data.data.task_name), data.data, signal ?? new AbortController().signal);
-  };
-
-  const workers = queueNames.map((queueName) => {
-    const worker = new Worker(queueName, process, {
-      connection,
-      concurrency: options.concurrency ?? 2,
-      prefix: options.queuePrefix ?? "bull",
-    });
+  const workers: Worker[] = queueNames.map((queueName) => {
+    const worker: Worker = new Worker(
+      queueName,
+      async (job: Job, _token?: string, signal?: AbortSignal): Promise<ExecutionOutcome> => {
+        const data = NodeJobDataSchema.safeParse(job.data);
+        if (!data.success) {
+          logger.error({ jobId: job.id, jobName: job.name }, "dropping a job whose payload is not a node job");
+          return "SKIPPED";
+        }
+        const key = runningKey(data.data.task_id, data.data.task_name);
+        running.set(key, { worker, jobId: job.id ?? "" });
+        try {
+          return await executeNode(deps, byName.get(data.data.task_name), data.data, signal ?? new AbortController().signal);
+        } finally {
+          running.delete(key);
+        }
+      },
+      {
+        connection,
+        concurrency: options.concurrency ?? 2,
+        prefix: options.queuePrefix ?? "bull",
+        ...(options.lockDurationMs ? { lockDuration: options.lockDurationMs } : {}),
+        ...(options.stalledIntervalMs ? { stalledInterval: options.stalledIntervalMs } : {}),
+      },
+    );
     worker.on("error", (error) => logger.error({ err: error, queue: queueName }, "queue worker error"));
     return worker;
   });
   await Promise.all(workers.map((worker) => worker.waitUntilReady()));
-  logger.info({ queues: queueNames, nodes: [...byName.keys()] }, "worker started");
+
+  const cancellations = await listenForCancellations({
+    redis: options.redis,
+    channel: createKeySpace(keyLayout).cancelChannel,
+    logger,
+    cancel: (taskId, taskName) => {
+      const entry = running.get(runningKey(taskId, taskName));
+      return entry ? entry.worker.cancelJob(entry.jobId, "cancelled") : false;
+    },
+  });
+  const heartbeat = await startRegistryHeartbeat({
+    redis: options.redis,
+    keyLayout,
+    workerId,
+    nodes: options.nodes,
+    ttlSeconds: options.registryTtlSeconds ?? 30,
+    logger,
+  });
+  logger.info({ workerId, queues: queueNames, nodes: [...byName.keys()] }, "worker started");
 
   return {
+    id: workerId,
     queues: queueNames,
     async close() {
+      await heartbeat.stop();
       await Promise.all(workers.map((worker) => worker.close()));
+      await cancellations.stop();
       if (connection !== options.redis) await (connection as Redis).quit();
     },
   };

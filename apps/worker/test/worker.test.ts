@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createStateStore } from "@wf/state-redis";
+import { createNodeRegistry, createStateStore } from "@wf/state-redis";
 import { makeTestVideo, probeMedia, waitFor } from "@wf/testing";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
@@ -86,6 +86,14 @@ afterAll(async () => {
 describe("worker", () => {
   it("consumes one queue per service", () => {
     expect([...worker.queues].sort()).toEqual(["ffmpeg_queue", "test_queue"]);
+  });
+
+  it("publishes its nodes, with their input JSON Schema, to the registry", async () => {
+    const nodes = await createNodeRegistry({ redis }).list();
+    const extract = nodes.find((node) => node.name === "ffmpeg.extract_audio");
+    expect(extract?.workers).toContain(worker.id);
+    expect(extract?.inputSchema).toMatchObject({ type: "object", properties: { video_path: { type: "string" } }, required: ["video_path"] });
+    expect(nodes.find((node) => node.name === "test.echo")?.workers).toContain(worker.id);
   });
 
   it("ffmpeg.extract_audio writes a 16 kHz mono pcm_s16le WAV and records SUCCESS", async () => {

@@ -24,5 +24,5 @@ export {
 export { formatIssues, parseWorkflowContext, safeParseWorkflowContext, type ParseResult } from "./parse.js";
 export { buildSingleNodeResult, type SingleNodeResult } from "./single-node-result.js";
 export { timestampMillis } from "./timestamp.js";
-export { NodeJobDataSchema, queueNameOf, type NodeJobData } from "./node-job.js";
+export { CancelMessageSchema, NodeJobDataSchema, queueNameOf, type CancelMessage, type NodeJobData } from "./node-job.js";
 export { maskSecrets, SECRET_MASK } from "./mask-secrets.js";

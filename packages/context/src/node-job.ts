@@ -19,3 +19,9 @@ export type NodeJobData = z.infer<typeof NodeJobDataSchema>;
 export function queueNameOf(taskName: string): string {
   return `${parseTaskName(taskName).service}_queue`;
 }
+
+/** A request, published to workers, to stop a running node. */
+export const CancelMessageSchema = z.object({ task_id: TaskIdSchema, task_name: TaskNameSchema });
+
+/** A request to stop a running node. */
+export type CancelMessage = z.infer<typeof CancelMessageSchema>;

@@ -12,3 +12,10 @@ export type {
   WriteOptions,
   WriteResult,
 } from "./types.js";
+export {
+  createNodeRegistry,
+  type NodeRegistration,
+  type NodeRegistry,
+  type NodeRegistryOptions,
+  type RegisteredNode,
+} from "./registry.js";

@@ -18,6 +18,12 @@ export interface KeySpace {
   indexKey(taskId: string): string;
   /** A `SCAN MATCH` pattern for the task's node keys, glob characters escaped. */
   nodeScanPattern(taskId: string): string;
+  /** Sorted set of live registrations, `<task_name> <worker_id>` scored by expiry (ms). */
+  readonly registryHeartbeats: string;
+  /** Hash of registered nodes: task name -> JSON description (input schema, …). */
+  readonly registryNodes: string;
+  /** Pub/sub channel on which cancellations of running nodes are announced to workers. */
+  readonly cancelChannel: string;
 }
 
 const GLOB_SPECIAL = /[*?[\]\\]/g;
@@ -36,8 +42,13 @@ export function createKeySpace(layout: KeyLayout): KeySpace {
     assertTaskId(taskId);
     return layout === "hash-tag" ? `{${taskId}}` : taskId;
   };
+  // Task ids cannot contain ":", so no task's keys can take these names.
+  const shared = layout === "hash-tag" ? "{wf}" : "wf";
   return {
     layout,
+    registryHeartbeats: `${shared}:registry:heartbeats`,
+    registryNodes: `${shared}:registry:nodes`,
+    cancelChannel: `${shared}:cancel`,
     nodeKey(taskId, taskName) {
       parseTaskName(taskName);
       return `${taskPart(taskId)}:node:${taskName}`;

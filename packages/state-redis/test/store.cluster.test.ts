@@ -56,3 +56,15 @@ describe("Redis Cluster specifics", () => {
     expect(await store.getWorkflowState(ids[0] as string)).toBeNull();
   });
 });
+
+describe("node registry on a Redis Cluster", () => {
+  it("publishes, lists and withdraws without CROSSSLOT", async () => {
+    const { createNodeRegistry } = await import("../src/index.js");
+    const registry = createNodeRegistry({ redis: client, keyLayout: "hash-tag" });
+    const workerId = `w-${uniqueTaskId()}`;
+    await registry.publish(workerId, [{ name: "ffmpeg.extract_audio", inputSchema: { type: "object" } }], 30);
+    expect((await registry.list()).find((node) => node.name === "ffmpeg.extract_audio")?.workers).toContain(workerId);
+    await registry.withdraw(workerId, ["ffmpeg.extract_audio"]);
+    expect((await registry.list()).find((node) => node.workers.includes(workerId))).toBeUndefined();
+  });
+});

@@ -1,5 +1,8 @@
 import type { Cluster, Redis } from "ioredis";
 import deleteTask from "./deleteTask-1.lua";
+import listNodes from "./listNodes-2.lua";
+import publishNodes from "./publishNodes-2.lua";
+import withdrawNodes from "./withdrawNodes-1.lua";
 import readTask from "./readTask-1.lua";
 import writeNode from "./writeNode-2.lua";
 
@@ -22,12 +25,19 @@ export interface StoreCommands {
   readTask(indexKey: string): Promise<string[]>;
   /** `[node keys removed, 1 when the index key was of another type]`. */
   deleteTask(indexKey: string): Promise<[number, 0 | 1]>;
+  publishNodes(heartbeats: string, nodes: string, nowMs: number, expiresMs: number, workerId: string, pairs: string[]): Promise<number>;
+  /** `[task_name, worker_id, description, …]` of the live registrations. */
+  listNodes(heartbeats: string, nodes: string, nowMs: number): Promise<string[]>;
+  withdrawNodes(heartbeats: string, workerId: string, names: string[]): Promise<number>;
 }
 
 const SCRIPTS = {
   wfWriteNode: { numberOfKeys: 2, lua: writeNode },
   wfReadTask: { numberOfKeys: 1, lua: readTask },
   wfDeleteTask: { numberOfKeys: 1, lua: deleteTask },
+  wfPublishNodes: { numberOfKeys: 2, lua: publishNodes },
+  wfListNodes: { numberOfKeys: 2, lua: listNodes },
+  wfWithdrawNodes: { numberOfKeys: 1, lua: withdrawNodes },
 } as const;
 
 type ScriptName = keyof typeof SCRIPTS;
@@ -60,5 +70,10 @@ export function defineStoreCommands(redis: Redis | Cluster): StoreCommands {
       )) as [0 | 1, string?],
     readTask: async (indexKey) => (await call("wfReadTask", indexKey)) as string[],
     deleteTask: async (indexKey) => (await call("wfDeleteTask", indexKey)) as [number, 0 | 1],
+    publishNodes: async (heartbeats, nodes, nowMs, expiresMs, workerId, pairs) =>
+      (await call("wfPublishNodes", heartbeats, nodes, nowMs, expiresMs, workerId, ...pairs)) as number,
+    listNodes: async (heartbeats, nodes, nowMs) => (await call("wfListNodes", heartbeats, nodes, nowMs)) as string[],
+    withdrawNodes: async (heartbeats, workerId, names) =>
+      (await call("wfWithdrawNodes", heartbeats, workerId, ...names)) as number,
   };
 }

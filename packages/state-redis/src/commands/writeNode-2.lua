@@ -24,41 +24,40 @@
   Returns {1} when written, {0, stored_status} when refused, or the error CORRUPT_INDEX when
   the index key holds another type (nothing is written then).
 ]]
-local RANK = { PENDING = 0, IN_PROGRESS = 1, SUCCESS = 2, FAILED = 2, CANCELLED = 2 }
--- Spellings that writers without the store may have left in a node's JSON.
-local LEGACY = { RUNNING = "IN_PROGRESS", COMPLETED = "SUCCESS", FAILURE = "FAILED", CANCELED = "CANCELLED" }
 local ttl = tonumber(ARGV[2])
 
 -- One call both reads the stored status and checks that the index is a hash.
-local indexed = redis.pcall("HGET", KEYS[2], KEYS[1])
-if type(indexed) == "table" and indexed.err then
-  return redis.error_reply("CORRUPT_INDEX " .. KEYS[2] .. " is not a hash: " .. indexed.err)
-end
-
-local function statusFromJson(raw)
-  if not raw then return nil end
-  local ok, decoded = pcall(cjson.decode, raw)
-  if not ok or type(decoded) ~= "table" or type(decoded.stages) ~= "table" then return nil end
-  local stage = decoded.stages[ARGV[3]]
-  if type(stage) ~= "table" or type(stage.status) ~= "string" then return nil end
-  local status = string.upper(stage.status)
-  return LEGACY[status] or status
+local current = redis.pcall("HGET", KEYS[2], KEYS[1])
+if type(current) == "table" and current.err then
+  return redis.error_reply("CORRUPT_INDEX " .. KEYS[2] .. " is not a hash: " .. current.err)
 end
 
 if ARGV[5] ~= "1" then
-  local current
   if ARGV[6] == "1" then
-    current = statusFromJson(redis.call("GET", KEYS[1]))
-  elseif indexed and redis.call("EXISTS", KEYS[1]) == 1 then
+    current = nil
+    local raw = redis.call("GET", KEYS[1])
+    local ok, decoded = pcall(cjson.decode, raw or "")
+    if ok and type(decoded) == "table" and type(decoded.stages) == "table" then
+      local stage = decoded.stages[ARGV[3]]
+      if type(stage) == "table" and type(stage.status) == "string" then
+        current = string.upper(stage.status)
+        -- Spellings that writers without the store may have left in a node's JSON.
+        if current == "RUNNING" then current = "IN_PROGRESS"
+        elseif current == "COMPLETED" then current = "SUCCESS"
+        elseif current == "FAILURE" then current = "FAILED"
+        elseif current == "CANCELED" then current = "CANCELLED" end
+      end
+    end
+  elseif current and redis.call("EXISTS", KEYS[1]) == 0 then
     -- The index entry outlives an expired node; only a live node's status counts.
-    current = indexed
+    current = nil
   end
-  local currentRank = current and RANK[current]
-  if currentRank then
+
+  if current then
     local incoming = ARGV[4]
-    if currentRank == 2 then
+    if current == "SUCCESS" or current == "FAILED" or current == "CANCELLED" then
       if incoming ~= current then return {0, current} end
-    elseif (RANK[incoming] or 0) < currentRank then
+    elseif current == "IN_PROGRESS" and (incoming == "PENDING" or incoming == "") then
       return {0, current}
     end
   end

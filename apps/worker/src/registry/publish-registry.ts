@@ -1,0 +1,49 @@
+import { createNodeRegistry, type KeyLayout, type RedisConnection } from "@wf/state-redis";
+import type { Logger } from "pino";
+import { z } from "zod";
+import type { NodeDefinition } from "../nodes/define-node.js";
+
+/** JSON Schema of a node's input, or an open schema when zod cannot express it. */
+function inputJsonSchema(node: NodeDefinition): Record<string, unknown> {
+  try {
+    return z.toJSONSchema(node.input, { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
+  } catch {
+    return {};
+  }
+}
+
+/** A running heartbeat of this worker's registrations. */
+export interface RegistryHeartbeat {
+  /** Stops the heartbeat and withdraws the registrations. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Publishes the worker's nodes to the registry now and every `ttlSeconds / 3` after, so that
+ * they expire within `ttlSeconds` of the worker dying.
+ */
+export async function startRegistryHeartbeat(options: {
+  redis: RedisConnection;
+  keyLayout: KeyLayout;
+  workerId: string;
+  nodes: readonly NodeDefinition[];
+  ttlSeconds: number;
+  logger: Logger;
+}): Promise<RegistryHeartbeat> {
+  const registry = createNodeRegistry({ redis: options.redis, keyLayout: options.keyLayout });
+  const entries = options.nodes.map((node) => ({ name: node.name, inputSchema: inputJsonSchema(node) }));
+  const publish = () => registry.publish(options.workerId, entries, options.ttlSeconds);
+  await publish();
+  const timer = setInterval(() => {
+    publish().catch((error: unknown) => options.logger.warn({ err: error }, "registry heartbeat failed"));
+  }, (options.ttlSeconds * 1000) / 3);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await registry
+        .withdraw(options.workerId, entries.map((entry) => entry.name))
+        .catch((error: unknown) => options.logger.warn({ err: error }, "could not withdraw registrations"));
+    },
+  };
+}
