@@ -37,6 +37,14 @@ beforeAll(async () => {
     20_000,
     `the gateway to listen (output: ${gateway.output()})`,
   );
+  await waitFor(
+    async () => {
+      const body = (await (await fetch(`${base}/v1/tasks/supported-tasks`)).json()) as { supported_tasks: Record<string, string[]> };
+      return body.supported_tasks["ffmpeg"]?.includes("ffmpeg.extract_audio") || undefined;
+    },
+    20_000,
+    `the worker to register its nodes (output: ${worker.output()})`,
+  );
 });
 
 afterAll(async () => {

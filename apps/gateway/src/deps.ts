@@ -1,6 +1,7 @@
 import type { RedisConnection, StateStore } from "@wf/state-redis";
 import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import type { NodeCatalog } from "./nodes/node-catalog.js";
 import type { NodeQueues } from "./queues/node-queues.js";
 
 /** What the gateway's routes need; built once in `main.ts` (or by an embedding service). */
@@ -11,8 +12,8 @@ export interface GatewayDeps {
   redis: RedisConnection;
   /** Root of the task folders; must match the workers' `WF_SHARED_ROOT`. */
   sharedRoot: string;
-  /** Task names the gateway accepts. */
-  supportedTasks: readonly string[];
+  /** The nodes workers have registered; the gateway accepts only these, with valid input. */
+  nodes: NodeCatalog;
 }
 
 /** The Fastify instance type the routes are written against (zod schemas as types). */

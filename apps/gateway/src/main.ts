@@ -1,11 +1,11 @@
 import { formatIssues } from "@wf/context";
-import { createStateStore } from "@wf/state-redis";
+import { createNodeRegistry, createStateStore } from "@wf/state-redis";
 import { pino } from "pino";
 import { buildApp } from "./app.js";
 import { GatewayEnvSchema } from "./config.js";
 import { NodeQueues } from "./queues/node-queues.js";
 import { createFailFastRedis } from "./redis.js";
-import { DEFAULT_SUPPORTED_TASKS } from "./supported-tasks.js";
+import { createRegistryCatalog } from "./nodes/node-catalog.js";
 
 const env = GatewayEnvSchema.safeParse(process.env);
 if (!env.success) {
@@ -22,7 +22,7 @@ const queues = new NodeQueues(queueConnection);
 const store = createStateStore({ redis, logger });
 
 const app = await buildApp(
-  { store, queues, redis, sharedRoot: config.WF_SHARED_ROOT, supportedTasks: DEFAULT_SUPPORTED_TASKS },
+  { store, queues, redis, sharedRoot: config.WF_SHARED_ROOT, nodes: createRegistryCatalog(createNodeRegistry({ redis })) },
   { logger, bodyLimit: config.WF_BODY_LIMIT },
 );
 await app.listen({ port: config.PORT, host: config.HOST });

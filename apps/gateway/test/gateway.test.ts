@@ -95,6 +95,8 @@ describe("bad input: 400 with {error: {code, message}}, nothing written", () => 
     ["unknown task_name", { task_name: "nope.missing", input_data: {} }, "UNKNOWN_TASK_NAME"],
     ["input_data missing", { task_name: "ffmpeg.extract_audio" }, "INVALID_REQUEST"],
     ["input_data not an object", { task_name: "ffmpeg.extract_audio", input_data: "x" }, "INVALID_REQUEST"],
+    ["input_data without the node's required field", { task_name: "ffmpeg.extract_audio", input_data: { video: "x" } }, "INVALID_INPUT"],
+    ["input_data with a field of the wrong type", { task_name: "ffmpeg.extract_audio", input_data: { video_path: 7 } }, "INVALID_INPUT"],
     ...["a:node:b", "a*", "a?", "[a]", "a/b", "a b", "", "x".repeat(129)].map(
       (id): [string, unknown, string] => [`task_id ${JSON.stringify(id)}`, { task_name: "ffmpeg.extract_audio", task_id: id, input_data: {} }, "INVALID_TASK_ID"],
     ),
@@ -107,6 +109,7 @@ describe("bad input: 400 with {error: {code, message}}, nothing written", () => 
     const error = response.json().error;
     expect(error.code).toBe(code);
     expect(typeof error.message).toBe("string");
+    if (code === "INVALID_INPUT") expect(error.message).toContain("video_path");
     expect(response.body).not.toMatch(/at .*\.(ts|js):\d+/);
     expect(await h.redis.dbsize()).toBe(keysBefore);
   });
@@ -178,6 +181,7 @@ describe("GET status and result", () => {
   it("result answers the full aggregated view of every node", async () => {
     const taskId = newId();
     await setStage(taskId, "SUCCESS", { audio_path: "/a.wav" });
+    await new Promise((resolve) => setTimeout(resolve, 5)); // a strictly newer updated_at
     await h.store.createWorkflowState({
       workflow_id: taskId,
       input_params: { task_name: "faster_whisper.transcribe_audio" },
@@ -236,10 +240,10 @@ describe("POST /v1/tasks/:id/delete", () => {
 });
 
 describe("service routes", () => {
-  it("lists supported tasks by service", async () => {
+  it("lists the nodes live workers registered, by service", async () => {
     const body = (await h.app.inject({ method: "GET", url: "/v1/tasks/supported-tasks" })).json();
-    expect(body.supported_tasks).toEqual({ ffmpeg: ["ffmpeg.extract_audio"] });
-    expect(body.total_count).toBe(1);
+    expect(body.supported_tasks.ffmpeg).toContain("ffmpeg.extract_audio");
+    expect(body.total_count).toBeGreaterThanOrEqual(1);
   });
 
   it("reports Redis as up", async () => {

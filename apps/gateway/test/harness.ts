@@ -2,13 +2,14 @@ import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createStateStore, type StateStore } from "@wf/state-redis";
+import { createNodeRegistry, createStateStore, type StateStore } from "@wf/state-redis";
+import { z } from "zod";
 import type { Redis } from "ioredis";
 import { buildApp } from "../src/app.js";
 import type { ZodApp } from "../src/deps.js";
 import { NodeQueues } from "../src/queues/node-queues.js";
 import { createFailFastRedis } from "../src/redis.js";
-import { DEFAULT_SUPPORTED_TASKS } from "../src/supported-tasks.js";
+import { createRegistryCatalog } from "../src/nodes/node-catalog.js";
 
 /** A gateway app on a real Redis and real BullMQ queues under a prefix of its own. */
 export interface Harness {
@@ -26,12 +27,19 @@ export async function startHarness(redisUrl: string): Promise<Harness> {
   redis.on("error", () => undefined);
   const queueConnection = createFailFastRedis(redisUrl);
   queueConnection.on("error", () => undefined);
-  await redis.ping().catch(() => undefined);
+  // The fail-fast client refuses commands until connected: wait for it, as a long-running gateway would.
+  await Promise.all([redis, queueConnection].map((client) => (client.status === "ready" ? undefined : new Promise((resolve) => client.once("ready", resolve)))));
   const prefix = `wf-test-${randomUUID()}`;
   const queues = new NodeQueues(queueConnection, prefix);
   const store = createStateStore({ redis });
   const sharedRoot = await mkdtemp(join(tmpdir(), "wf-gateway-"));
-  const app = await buildApp({ store, queues, redis, sharedRoot, supportedTasks: DEFAULT_SUPPORTED_TASKS }, { bodyLimit: 64 * 1024 });
+  // Register the node the way a worker does, so the gateway's catalog is the real one.
+  const registry = createNodeRegistry({ redis });
+  const workerId = `harness-${randomUUID()}`;
+  const inputSchema = z.toJSONSchema(z.object({ video_path: z.string().min(1) }), { io: "input" }) as Record<string, unknown>;
+  await registry.publish(workerId, [{ name: "ffmpeg.extract_audio", inputSchema }], 600);
+  const nodes = createRegistryCatalog(registry);
+  const app = await buildApp({ store, queues, redis, sharedRoot, nodes }, { bodyLimit: 64 * 1024 });
   await app.ready();
   return {
     app,
@@ -41,6 +49,7 @@ export async function startHarness(redisUrl: string): Promise<Harness> {
     prefix,
     sharedRoot,
     async close() {
+      await registry.withdraw(workerId, ["ffmpeg.extract_audio"]).catch(() => undefined);
       await app.close();
       await queues.close();
       redis.disconnect();

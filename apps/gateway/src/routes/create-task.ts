@@ -19,8 +19,13 @@ export function registerCreateTask(app: ZodApp, deps: GatewayDeps): void {
     },
     async (request) => {
       const { task_name: taskName, input_data: inputData, callback } = request.body;
-      if (!deps.supportedTasks.includes(taskName)) {
-        throw new ApiError(400, "UNKNOWN_TASK_NAME", `task_name ${taskName} is not supported; see GET /v1/tasks/supported-tasks`);
+      const node = await deps.nodes.get(taskName);
+      if (!node) {
+        throw new ApiError(400, "UNKNOWN_TASK_NAME", `task_name ${taskName} is not run by any live worker; see GET /v1/tasks/supported-tasks`);
+      }
+      const issues = node.validate(inputData);
+      if (issues.length > 0) {
+        throw new ApiError(400, "INVALID_INPUT", `invalid input_data for ${taskName}: ${issues.join("; ")}`, issues.map((issue) => `input_data.${issue}`));
       }
       const taskId = request.body.task_id ?? `task-${randomUUID()}`;
       const existing = await deps.store.getWorkflowState(taskId);

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { GatewayDeps, ZodApp } from "../deps.js";
-import { groupByService } from "../supported-tasks.js";
+import { groupByService } from "../nodes/group-by-service.js";
 
 /** `GET /v1/tasks/supported-tasks` and `GET /v1/tasks/health`. */
 export function registerServiceRoutes(app: ZodApp, deps: GatewayDeps): void {
@@ -19,11 +19,14 @@ export function registerServiceRoutes(app: ZodApp, deps: GatewayDeps): void {
         },
       },
     },
-    async () => ({
-      supported_tasks: groupByService(deps.supportedTasks),
-      total_count: deps.supportedTasks.length,
-      description: "task_name values accepted by POST /v1/tasks, grouped by service (queue <service>_queue)",
-    }),
+    async () => {
+      const names = (await deps.nodes.list()).map((node) => node.name);
+      return {
+        supported_tasks: groupByService(names),
+        total_count: names.length,
+        description: "task_name values that live workers run, grouped by service (queue <service>_queue)",
+      };
+    },
   );
 
   app.get(

@@ -1,0 +1,73 @@
+import { formatIssues } from "@wf/context";
+import type { NodeRegistry, RegisteredNode } from "@wf/state-redis";
+import { z } from "zod";
+
+/** A node the gateway accepts, with a validator for its `input_data`. */
+export interface CatalogNode {
+  name: string;
+  description?: string;
+  workers: number;
+  /** `[]` when the input is valid, else `path: message` issues. */
+  validate(input: unknown): string[];
+}
+
+/** The nodes that workers have registered, as the gateway sees them. */
+export interface NodeCatalog {
+  list(): Promise<CatalogNode[]>;
+  get(name: string): Promise<CatalogNode | undefined>;
+}
+
+function toCatalogNode(node: RegisteredNode): CatalogNode {
+  let schema: z.ZodType;
+  try {
+    schema = z.fromJSONSchema(node.inputSchema as Parameters<typeof z.fromJSONSchema>[0]);
+  } catch {
+    schema = z.record(z.string(), z.unknown());
+  }
+  return {
+    name: node.name,
+    ...(node.description ? { description: node.description } : {}),
+    workers: node.workers.length,
+    validate(input) {
+      const parsed = schema.safeParse(input);
+      return parsed.success ? [] : formatIssues(parsed.error);
+    },
+  };
+}
+
+/**
+ * The catalog read from the worker registry, cached for `cacheMs` so that a burst of requests
+ * costs one registry read; validators are rebuilt only when a node's schema changes.
+ */
+export function createRegistryCatalog(registry: NodeRegistry, cacheMs = 1_000): NodeCatalog {
+  let cached: { at: number; nodes: Promise<CatalogNode[]> } | undefined;
+  const compiled = new Map<string, { schema: string; node: CatalogNode }>();
+
+  const load = async (): Promise<CatalogNode[]> =>
+    (await registry.list()).map((registered) => {
+      const schema = JSON.stringify(registered.inputSchema);
+      const known = compiled.get(registered.name);
+      if (known && known.schema === schema && known.node.workers === registered.workers.length) return known.node;
+      const node = toCatalogNode(registered);
+      compiled.set(registered.name, { schema, node });
+      return node;
+    });
+
+  const list = (): Promise<CatalogNode[]> => {
+    const now = Date.now();
+    if (!cached || now - cached.at > cacheMs) {
+      const nodes = load();
+      cached = { at: now, nodes };
+      nodes.catch(() => {
+        if (cached?.nodes === nodes) cached = undefined;
+      });
+    }
+    return cached.nodes;
+  };
+  return {
+    list,
+    async get(name) {
+      return (await list()).find((node) => node.name === name);
+    },
+  };
+}
