@@ -6,6 +6,7 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTyp
 import type { Logger } from "pino";
 import type { GatewayDeps, ZodApp } from "./deps.js";
 import { installErrorHandling } from "./errors/error-handler.js";
+import { registerCancelTask } from "./routes/cancel-task.js";
 import { registerCreateTask } from "./routes/create-task.js";
 import { registerDeleteTask } from "./routes/delete-task.js";
 import { registerServiceRoutes } from "./routes/service.js";
@@ -54,6 +55,7 @@ export async function buildApp(deps: GatewayDeps, options: BuildAppOptions = {})
   registerTaskStatus(app, deps);
   registerTaskResult(app, deps);
   registerDeleteTask(app, deps);
+  registerCancelTask(app, deps);
   registerServiceRoutes(app, deps);
   return app;
 }

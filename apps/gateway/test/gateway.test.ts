@@ -267,3 +267,30 @@ describe("service routes", () => {
     }
   });
 });
+
+describe("DELETE /v1/tasks/:id (cancel)", () => {
+  it("cancels a queued node: CANCELLED in Redis and its job removed from the queue", async () => {
+    const taskId = newId();
+    expect((await post("/v1/tasks", createBody(taskId))).statusCode).toBe(200);
+    const jobId = (await h.store.getNodeState(taskId, "ffmpeg.extract_audio"))?.stages["ffmpeg.extract_audio"]?.["job_id"] as string;
+    expect(await queue.getJob(jobId)).toBeDefined();
+
+    const response = await h.app.inject({ method: "DELETE", url: `/v1/tasks/${taskId}` });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ task_id: taskId, status: "cancelled", message: "task cancelled", cancelled: ["ffmpeg.extract_audio"] });
+    const state = await h.store.getWorkflowState(taskId);
+    expect(state?.status).toBe("cancelled");
+    expect(state?.stages["ffmpeg.extract_audio"]?.status).toBe("CANCELLED");
+    expect(await queue.getJob(jobId)).toBeUndefined();
+  });
+
+  it("refuses a task with nothing to cancel (409) and an unknown one (404)", async () => {
+    const taskId = newId();
+    await setStage(taskId, "SUCCESS", { audio_path: "/a.wav" });
+    const finished = await h.app.inject({ method: "DELETE", url: `/v1/tasks/${taskId}` });
+    expect(finished.statusCode).toBe(409);
+    expect(finished.json().error.code).toBe("TASK_NOT_ACTIVE");
+    expect((await h.store.getWorkflowState(taskId))?.stages["ffmpeg.extract_audio"]?.status).toBe("SUCCESS");
+    expect((await h.app.inject({ method: "DELETE", url: `/v1/tasks/${newId()}` })).statusCode).toBe(404);
+  });
+});

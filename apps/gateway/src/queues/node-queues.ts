@@ -13,13 +13,36 @@ export class NodeQueues {
     private readonly prefix = "bull",
   ) {}
 
-  /** Enqueues a node job on its service queue; resolves with the job id. */
-  async enqueue(job: NodeJobData): Promise<string> {
-    const added = await this.queueOf(job.task_name).add(job.task_name, job, {
+  /** Enqueues a node job on its service queue under `jobId` (unique per attempt). */
+  async enqueue(job: NodeJobData, jobId: string): Promise<void> {
+    await this.queueOf(job.task_name).add(job.task_name, job, {
+      jobId,
       removeOnComplete: KEEP_FINISHED,
       removeOnFail: KEEP_FINISHED,
     });
-    return added.id ?? "";
+  }
+
+  /** The payload of a job still kept by its queue, or `undefined`. */
+  async jobData(taskName: string, jobId: string): Promise<NodeJobData | undefined> {
+    const job = await this.queueOf(taskName).getJob(jobId);
+    return job ? (job.data as NodeJobData) : undefined;
+  }
+
+  /**
+   * Removes a job that no worker has started yet. Returns `false` when the job is running (its
+   * lock makes BullMQ refuse) or gone.
+   */
+  async removeIfWaiting(taskName: string, jobId: string): Promise<boolean> {
+    const job = await this.queueOf(taskName).getJob(jobId);
+    if (!job) return false;
+    const state = await job.getState();
+    if (state !== "waiting" && state !== "delayed" && state !== "prioritized") return false;
+    try {
+      await job.remove();
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** Closes every queue opened so far. */

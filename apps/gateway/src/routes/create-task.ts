@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { buildSingleNodeResult, maskSecrets, type WorkflowContext } from "@wf/context";
 import type { GatewayDeps, ZodApp } from "../deps.js";
 import { ApiError } from "../errors/api-error.js";
@@ -50,18 +50,20 @@ export function registerCreateTask(app: ZodApp, deps: GatewayDeps): void {
       }
 
       const masked = maskSecrets(inputData);
+      // One id per attempt: lets a cancel find the job and a retry find the unmasked input.
+      const jobId = `${taskId}.${taskName}.${randomBytes(4).toString("hex")}`;
       const pending: WorkflowContext = {
         workflow_id: taskId,
         create_at: existing?.create_at ?? new Date().toISOString(),
         status: "pending",
         input_params: { task_name: taskName, input_data: masked, callback_url: callback ?? null },
         shared_storage_path: taskFolder(deps.sharedRoot, taskId),
-        stages: { [taskName]: { status: "PENDING", input_params: masked, output: null, error: null, duration: null } },
+        stages: { [taskName]: { status: "PENDING", input_params: masked, output: null, error: null, duration: null, job_id: jobId } },
         error: null,
       };
       await deps.store.createWorkflowState(pending);
       try {
-        await deps.queues.enqueue({ task_id: taskId, task_name: taskName, input_data: inputData });
+        await deps.queues.enqueue({ task_id: taskId, task_name: taskName, input_data: inputData }, jobId);
       } catch (error) {
         request.log.error({ err: error, taskId }, "could not enqueue node job");
         const message = "could not enqueue the node job; the queue is unavailable";

@@ -1,0 +1,65 @@
+import { isTerminalStageStatus } from "@wf/context";
+import { z } from "zod";
+import type { GatewayDeps, ZodApp } from "../deps.js";
+import { ApiError, taskNotFound } from "../errors/api-error.js";
+import { ErrorResponseSchema, TaskParamsSchema } from "../schemas/tasks.js";
+
+/** Answer of `DELETE /v1/tasks/:id`. */
+const CancelTaskResponseSchema = z.object({
+  task_id: z.string(),
+  status: z.literal("cancelled"),
+  message: z.string(),
+  cancelled: z.array(z.string()).describe("Nodes that were pending or running and are now CANCELLED"),
+});
+
+/**
+ * `DELETE /v1/tasks/:id`: cancels every pending or running node of the task, for real: the node
+ * is marked `CANCELLED` first (so no worker starts it and a late result is refused), a queued job
+ * is removed from its queue, and workers are told to abort a running handler and its processes.
+ */
+export function registerCancelTask(app: ZodApp, deps: GatewayDeps): void {
+  app.delete(
+    "/v1/tasks/:id",
+    {
+      schema: {
+        summary: "Cancel a task's pending or running nodes",
+        tags: ["tasks"],
+        params: TaskParamsSchema,
+        response: { 200: CancelTaskResponseSchema, 400: ErrorResponseSchema, 404: ErrorResponseSchema, 409: ErrorResponseSchema, 503: ErrorResponseSchema },
+      },
+    },
+    async (request) => {
+      const taskId = request.params.id;
+      const task = await deps.store.getWorkflowState(taskId);
+      if (!task) throw taskNotFound(taskId);
+      const active = Object.entries(task.stages).filter(([, stage]) => !isTerminalStageStatus(stage.status));
+      if (active.length === 0) {
+        throw new ApiError(409, "TASK_NOT_ACTIVE", `task ${taskId} has no pending or running node to cancel`);
+      }
+
+      const cancelled: string[] = [];
+      for (const [taskName, stage] of active) {
+        const view = (await deps.store.getNodeState(taskId, taskName)) ?? task;
+        const written = await deps.store.updateWorkflowState({
+          ...view,
+          status: "cancelled",
+          error: `${taskName} cancelled`,
+          input_params: { ...view.input_params, task_name: taskName },
+          stages: { [taskName]: { ...stage, status: "CANCELLED", error: "cancelled by request" } },
+        });
+        if (!written.written) continue; // it finished meanwhile
+        cancelled.push(taskName);
+        const jobId = typeof stage["job_id"] === "string" ? stage["job_id"] : undefined;
+        const removed = jobId ? await deps.queues.removeIfWaiting(taskName, jobId) : false;
+        if (!removed) {
+          await deps.redis.publish(deps.store.keys.cancelChannel, JSON.stringify({ task_id: taskId, task_name: taskName }));
+        }
+        request.log.info({ taskId, node: taskName, removedFromQueue: removed }, "node cancelled");
+      }
+      if (cancelled.length === 0) {
+        throw new ApiError(409, "TASK_NOT_ACTIVE", `task ${taskId} finished before it could be cancelled`);
+      }
+      return { task_id: taskId, status: "cancelled" as const, message: "task cancelled", cancelled };
+    },
+  );
+}
