@@ -9,6 +9,7 @@ import { installErrorHandling } from "./errors/error-handler.js";
 import { registerCancelTask } from "./routes/cancel-task.js";
 import { registerCreateTask } from "./routes/create-task.js";
 import { registerDeleteTask } from "./routes/delete-task.js";
+import { registerRetryTask } from "./routes/retry-task.js";
 import { registerServiceRoutes } from "./routes/service.js";
 import { registerTaskResult } from "./routes/task-result.js";
 import { registerTaskStatus } from "./routes/task-status.js";
@@ -56,6 +57,7 @@ export async function buildApp(deps: GatewayDeps, options: BuildAppOptions = {})
   registerTaskResult(app, deps);
   registerDeleteTask(app, deps);
   registerCancelTask(app, deps);
+  registerRetryTask(app, deps);
   registerServiceRoutes(app, deps);
   return app;
 }

@@ -262,7 +262,7 @@ describe("service routes", () => {
       .split("\n")
       .filter(Boolean);
     expect(served.length).toBeGreaterThan(0);
-    for (const route of ["POST /v1/tasks", "GET /v1/tasks/:id/status", "GET /v1/tasks/:id/result", "POST /v1/tasks/:id/delete", "GET /v1/tasks/supported-tasks", "GET /v1/tasks/health"]) {
+    for (const route of ["POST /v1/tasks", "DELETE /v1/tasks/:id", "POST /v1/tasks/:id/retry", "GET /v1/tasks/:id/status", "GET /v1/tasks/:id/result", "POST /v1/tasks/:id/delete", "GET /v1/tasks/supported-tasks", "GET /v1/tasks/health"]) {
       expect(documented).toContain(route);
     }
   });
@@ -292,5 +292,46 @@ describe("DELETE /v1/tasks/:id (cancel)", () => {
     expect(finished.json().error.code).toBe("TASK_NOT_ACTIVE");
     expect((await h.store.getWorkflowState(taskId))?.stages["ffmpeg.extract_audio"]?.status).toBe("SUCCESS");
     expect((await h.app.inject({ method: "DELETE", url: `/v1/tasks/${newId()}` })).statusCode).toBe(404);
+  });
+});
+
+describe("POST /v1/tasks/:id/retry", () => {
+  it("re-runs a failed node as <id>-retry-<8 hex> with the original, unmasked input", async () => {
+    const taskId = newId();
+    await post("/v1/tasks", createBody(taskId));
+    const pending = await h.store.getNodeState(taskId, "ffmpeg.extract_audio");
+    await h.store.updateWorkflowState({ ...pending, status: "failed", stages: { "ffmpeg.extract_audio": { ...pending?.stages["ffmpeg.extract_audio"], status: "FAILED", error: "boom" } } });
+
+    const response = await post(`/v1/tasks/${taskId}/retry`, {});
+    expect(response.statusCode, response.body).toBe(200);
+    const body = response.json();
+    expect(body).toMatchObject({ status: "pending", retry_of: taskId });
+    expect(body.task_id).toMatch(new RegExp(`^${taskId}-retry-[0-9a-f]{8}$`));
+    expect((await h.store.getWorkflowState(body.task_id))?.stages["ffmpeg.extract_audio"]?.status).toBe("PENDING");
+    const jobs = await queue.getJobs(["waiting"]);
+    expect(jobs.find((job) => job.data.task_id === body.task_id)?.data.input_data).toEqual(createBody().input_data);
+    expect((await h.store.getWorkflowState(taskId))?.stages["ffmpeg.extract_audio"]?.status).toBe("FAILED");
+  });
+
+  it("refuses a task that is still pending or running (409) and an unknown one (404)", async () => {
+    const taskId = newId();
+    await setStage(taskId, "IN_PROGRESS");
+    const response = await post(`/v1/tasks/${taskId}/retry`, {});
+    expect(response.statusCode).toBe(409);
+    expect(response.json().error.code).toBe("TASK_NOT_RETRIABLE");
+    expect((await post(`/v1/tasks/${newId()}/retry`, {})).statusCode).toBe(404);
+  });
+
+  it("refuses when the original input held secrets and its job is gone", async () => {
+    const taskId = newId();
+    await h.store.createWorkflowState({
+      workflow_id: taskId,
+      status: "failed",
+      input_params: { task_name: "ffmpeg.extract_audio", input_data: { video_path: "/x.mp4", api_key: "***" } },
+      stages: { "ffmpeg.extract_audio": { status: "FAILED", error: "boom" } },
+    });
+    const response = await post(`/v1/tasks/${taskId}/retry`, {});
+    expect(response.statusCode).toBe(409);
+    expect(response.json().error.code).toBe("RETRY_INPUT_UNAVAILABLE");
   });
 });

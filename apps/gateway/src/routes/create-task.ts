@@ -1,9 +1,8 @@
-import { randomBytes, randomUUID } from "node:crypto";
-import { buildSingleNodeResult, maskSecrets, type WorkflowContext } from "@wf/context";
+import { randomUUID } from "node:crypto";
+import { buildSingleNodeResult } from "@wf/context";
 import type { GatewayDeps, ZodApp } from "../deps.js";
-import { ApiError } from "../errors/api-error.js";
 import { CreateTaskBodySchema, CreateTaskResponseSchema, ErrorResponseSchema } from "../schemas/tasks.js";
-import { taskFolder } from "../storage/task-folder.js";
+import { assertRunnable, startNode } from "../tasks/start-node.js";
 
 /** `POST /v1/tasks`: reuse a finished or running node, or write it as pending and enqueue it. */
 export function registerCreateTask(app: ZodApp, deps: GatewayDeps): void {
@@ -19,14 +18,7 @@ export function registerCreateTask(app: ZodApp, deps: GatewayDeps): void {
     },
     async (request) => {
       const { task_name: taskName, input_data: inputData, callback } = request.body;
-      const node = await deps.nodes.get(taskName);
-      if (!node) {
-        throw new ApiError(400, "UNKNOWN_TASK_NAME", `task_name ${taskName} is not run by any live worker; see GET /v1/tasks/supported-tasks`);
-      }
-      const issues = node.validate(inputData);
-      if (issues.length > 0) {
-        throw new ApiError(400, "INVALID_INPUT", `invalid input_data for ${taskName}: ${issues.join("; ")}`, issues.map((issue) => `input_data.${issue}`));
-      }
+      await assertRunnable(deps, taskName, inputData);
       const taskId = request.body.task_id ?? `task-${randomUUID()}`;
       const existing = await deps.store.getWorkflowState(taskId);
       const stage = existing?.stages[taskName];
@@ -48,30 +40,7 @@ export function registerCreateTask(app: ZodApp, deps: GatewayDeps): void {
           reuse_info: { reused: true as const, task_name: taskName, previous_status: stage.status },
         };
       }
-
-      const masked = maskSecrets(inputData);
-      // One id per attempt: lets a cancel find the job and a retry find the unmasked input.
-      const jobId = `${taskId}.${taskName}.${randomBytes(4).toString("hex")}`;
-      const pending: WorkflowContext = {
-        workflow_id: taskId,
-        create_at: existing?.create_at ?? new Date().toISOString(),
-        status: "pending",
-        input_params: { task_name: taskName, input_data: masked, callback_url: callback ?? null },
-        shared_storage_path: taskFolder(deps.sharedRoot, taskId),
-        stages: { [taskName]: { status: "PENDING", input_params: masked, output: null, error: null, duration: null, job_id: jobId } },
-        error: null,
-      };
-      await deps.store.createWorkflowState(pending);
-      try {
-        await deps.queues.enqueue({ task_id: taskId, task_name: taskName, input_data: inputData }, jobId);
-      } catch (error) {
-        request.log.error({ err: error, taskId }, "could not enqueue node job");
-        const message = "could not enqueue the node job; the queue is unavailable";
-        await deps.store
-          .updateWorkflowState({ ...pending, status: "failed", error: `${taskName} failed: ${message}`, stages: { [taskName]: { status: "FAILED", error: message } } })
-          .catch(() => undefined);
-        throw new ApiError(503, "QUEUE_UNAVAILABLE", message);
-      }
+      await startNode(deps, { taskId, taskName, inputData, callbackUrl: callback ?? null, createAt: existing?.create_at }, request.log);
       return { task_id: taskId, status: "pending" as const, message: "task is queued" };
     },
   );

@@ -1,0 +1,64 @@
+import { randomBytes } from "node:crypto";
+import { MAX_TASK_ID_LENGTH, SECRET_MASK } from "@wf/context";
+import { z } from "zod";
+import type { GatewayDeps, ZodApp } from "../deps.js";
+import { ApiError, taskNotFound } from "../errors/api-error.js";
+import { ErrorResponseSchema, TaskParamsSchema } from "../schemas/tasks.js";
+import { assertRunnable, startNode } from "../tasks/start-node.js";
+import { taskStatusOfView } from "../task-view.js";
+
+const RetryTaskResponseSchema = z.object({
+  task_id: z.string().describe("The new task, <id>-retry-<8 hex>"),
+  status: z.literal("pending"),
+  message: z.string(),
+  retry_of: z.string(),
+});
+
+function containsMask(value: unknown): boolean {
+  if (value === SECRET_MASK) return true;
+  if (Array.isArray(value)) return value.some(containsMask);
+  return value !== null && typeof value === "object" && Object.values(value).some(containsMask);
+}
+
+/**
+ * `POST /v1/tasks/:id/retry`: runs the task's node again as a new task `<id>-retry-<8 hex>`, with
+ * the original input (taken from the queued job, which still holds secrets that Redis masks).
+ */
+export function registerRetryTask(app: ZodApp, deps: GatewayDeps): void {
+  app.post(
+    "/v1/tasks/:id/retry",
+    {
+      schema: {
+        summary: "Re-run a failed or completed task's node as a new task",
+        tags: ["tasks"],
+        params: TaskParamsSchema,
+        response: { 200: RetryTaskResponseSchema, 400: ErrorResponseSchema, 404: ErrorResponseSchema, 409: ErrorResponseSchema, 503: ErrorResponseSchema },
+      },
+    },
+    async (request) => {
+      const taskId = request.params.id;
+      const task = await deps.store.getWorkflowState(taskId);
+      if (!task) throw taskNotFound(taskId);
+      const status = taskStatusOfView(task);
+      if (status !== "failed" && status !== "completed") {
+        throw new ApiError(409, "TASK_NOT_RETRIABLE", `task ${taskId} is ${status}; only failed or completed tasks can be retried`);
+      }
+      const taskName = task.input_params.task_name;
+      if (!taskName) throw new ApiError(409, "TASK_NOT_RETRIABLE", `task ${taskId} does not name the node it ran`);
+      const retryId = `${taskId}-retry-${randomBytes(4).toString("hex")}`;
+      if (retryId.length > MAX_TASK_ID_LENGTH) {
+        throw new ApiError(400, "INVALID_TASK_ID", `the retry id of ${taskId} would exceed ${MAX_TASK_ID_LENGTH} characters`);
+      }
+
+      const jobId = task.stages[taskName]?.["job_id"];
+      const queued = typeof jobId === "string" ? await deps.queues.jobData(taskName, jobId) : undefined;
+      const inputData = queued?.input_data ?? task.input_params.input_data ?? {};
+      if (!queued && containsMask(inputData)) {
+        throw new ApiError(409, "RETRY_INPUT_UNAVAILABLE", `the original input of ${taskId} had secrets and is no longer kept; submit it again`);
+      }
+      await assertRunnable(deps, taskName, inputData);
+      await startNode(deps, { taskId: retryId, taskName, inputData, callbackUrl: task.input_params.callback_url ?? null }, request.log);
+      return { task_id: retryId, status: "pending" as const, message: "retry queued", retry_of: taskId };
+    },
+  );
+}

@@ -1,0 +1,60 @@
+import { randomBytes } from "node:crypto";
+import { maskSecrets, type WorkflowContext } from "@wf/context";
+import type { FastifyBaseLogger } from "fastify";
+import type { GatewayDeps } from "../deps.js";
+import { ApiError } from "../errors/api-error.js";
+import { taskFolder } from "../storage/task-folder.js";
+
+/** A node run to start: what `POST /v1/tasks` and `POST /v1/tasks/:id/retry` hand over. */
+export interface NodeRequest {
+  taskId: string;
+  taskName: string;
+  inputData: Record<string, unknown>;
+  callbackUrl: string | null;
+  /** Keeps the task's creation time when the task already exists. */
+  createAt?: string | null | undefined;
+}
+
+/** Refuses a node no live worker runs, or input that does not match its registered schema. */
+export async function assertRunnable(deps: GatewayDeps, taskName: string, inputData: unknown): Promise<void> {
+  const node = await deps.nodes.get(taskName);
+  if (!node) {
+    throw new ApiError(400, "UNKNOWN_TASK_NAME", `task_name ${taskName} is not run by any live worker; see GET /v1/tasks/supported-tasks`);
+  }
+  const issues = node.validate(inputData);
+  if (issues.length > 0) {
+    throw new ApiError(400, "INVALID_INPUT", `invalid input_data for ${taskName}: ${issues.join("; ")}`, issues.map((issue) => `input_data.${issue}`));
+  }
+}
+
+/**
+ * Writes the node as `PENDING` (a new attempt: it replaces a finished one) and enqueues its job.
+ * Secrets are masked in what Redis keeps; the job carries the real input. If the queue refuses
+ * the job, the node is marked `FAILED` and the caller gets a 503.
+ */
+export async function startNode(deps: GatewayDeps, request: NodeRequest, log: FastifyBaseLogger): Promise<void> {
+  const { taskId, taskName, inputData } = request;
+  const masked = maskSecrets(inputData);
+  // One id per attempt: lets a cancel find the job and a retry find the unmasked input.
+  const jobId = `${taskId}.${taskName}.${randomBytes(4).toString("hex")}`;
+  const pending: WorkflowContext = {
+    workflow_id: taskId,
+    create_at: request.createAt ?? new Date().toISOString(),
+    status: "pending",
+    input_params: { task_name: taskName, input_data: masked, callback_url: request.callbackUrl },
+    shared_storage_path: taskFolder(deps.sharedRoot, taskId),
+    stages: { [taskName]: { status: "PENDING", input_params: masked, output: null, error: null, duration: null, job_id: jobId } },
+    error: null,
+  };
+  await deps.store.createWorkflowState(pending);
+  try {
+    await deps.queues.enqueue({ task_id: taskId, task_name: taskName, input_data: inputData }, jobId);
+  } catch (error) {
+    log.error({ err: error, taskId }, "could not enqueue node job");
+    const message = "could not enqueue the node job; the queue is unavailable";
+    await deps.store
+      .updateWorkflowState({ ...pending, status: "failed", error: `${taskName} failed: ${message}`, stages: { [taskName]: { status: "FAILED", error: message } } })
+      .catch(() => undefined);
+    throw new ApiError(503, "QUEUE_UNAVAILABLE", message);
+  }
+}
