@@ -9,6 +9,16 @@ export const GatewayEnvSchema = z.object({
   WF_SHARED_ROOT: z.string().min(1).default("/share/workflows").transform((path) => resolve(path)),
   /** Largest accepted request body, in bytes. */
   WF_BODY_LIMIT: z.coerce.number().int().min(1024).default(1024 * 1024),
+  /** Let callbacks reach loopback, private and link-local addresses (tests, private networks). */
+  WF_CALLBACK_ALLOW_PRIVATE: z.stringbool().default(false),
+  /** Comma-separated host names or IPs that callbacks may reach whatever they resolve to. */
+  WF_CALLBACK_ALLOWED_HOSTS: z
+    .string()
+    .default("")
+    .transform((value) => value.split(",").map((host) => host.trim()).filter(Boolean)),
+  WF_CALLBACK_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  WF_CALLBACK_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(5),
+  WF_CALLBACK_BACKOFF_MS: z.coerce.number().int().min(10).default(1_000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

@@ -1,6 +1,7 @@
 import type { RedisConnection, StateStore } from "@wf/state-redis";
 import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import type { CallbackUrlPolicy } from "./callbacks/url-policy.js";
 import type { NodeCatalog } from "./nodes/node-catalog.js";
 import type { NodeQueues } from "./queues/node-queues.js";
 
@@ -14,6 +15,8 @@ export interface GatewayDeps {
   sharedRoot: string;
   /** The nodes workers have registered; the gateway accepts only these, with valid input. */
   nodes: NodeCatalog;
+  /** Where callbacks may go; checked when a task is created and again before each delivery. */
+  callbackPolicy: CallbackUrlPolicy;
 }
 
 /** The Fastify instance type the routes are written against (zod schemas as types). */

@@ -1,11 +1,13 @@
 import { formatIssues } from "@wf/context";
 import { createNodeRegistry, createStateStore } from "@wf/state-redis";
+import { Redis } from "ioredis";
 import { pino } from "pino";
 import { buildApp } from "./app.js";
+import { startCallbackDelivery } from "./callbacks/callback-delivery.js";
 import { GatewayEnvSchema } from "./config.js";
+import { createRegistryCatalog } from "./nodes/node-catalog.js";
 import { NodeQueues } from "./queues/node-queues.js";
 import { createFailFastRedis } from "./redis.js";
-import { createRegistryCatalog } from "./nodes/node-catalog.js";
 
 const env = GatewayEnvSchema.safeParse(process.env);
 if (!env.success) {
@@ -18,13 +20,33 @@ const redis = createFailFastRedis(config.REDIS_URL);
 redis.on("error", (error) => logger.warn({ err: error }, "redis connection error"));
 const queueConnection = createFailFastRedis(config.REDIS_URL);
 queueConnection.on("error", () => undefined);
-const queues = new NodeQueues(queueConnection);
+// BullMQ workers block on Redis and must retry forever: they get a connection of their own.
+const callbackConnection = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
+callbackConnection.on("error", () => undefined);
+
+const callbackRetry = { attempts: config.WF_CALLBACK_ATTEMPTS, backoffMs: config.WF_CALLBACK_BACKOFF_MS };
+const queues = new NodeQueues(queueConnection, "bull", callbackRetry);
 const store = createStateStore({ redis, logger });
+const callbackPolicy = { allowPrivate: config.WF_CALLBACK_ALLOW_PRIVATE, allowedHosts: config.WF_CALLBACK_ALLOWED_HOSTS };
 
 const app = await buildApp(
-  { store, queues, redis, sharedRoot: config.WF_SHARED_ROOT, nodes: createRegistryCatalog(createNodeRegistry({ redis })) },
+  {
+    store,
+    queues,
+    redis,
+    sharedRoot: config.WF_SHARED_ROOT,
+    nodes: createRegistryCatalog(createNodeRegistry({ redis })),
+    callbackPolicy,
+  },
   { logger, bodyLimit: config.WF_BODY_LIMIT },
 );
+const callbacks = startCallbackDelivery({
+  store,
+  connection: callbackConnection,
+  policy: callbackPolicy,
+  timeoutMs: config.WF_CALLBACK_TIMEOUT_MS,
+  logger: app.log,
+});
 await app.listen({ port: config.PORT, host: config.HOST });
 
 let stopping = false;
@@ -32,11 +54,11 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
   process.once(signal, () => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, "stopping: no new connections, finishing in-flight requests");
+    logger.info({ signal }, "stopping: no new connections, finishing in-flight requests and callbacks");
     void app
       .close()
-      .then(() => queues.close())
-      .then(() => Promise.all([redis.quit(), queueConnection.quit()]))
+      .then(() => Promise.all([callbacks.close(), queues.close()]))
+      .then(() => Promise.all([redis.quit(), queueConnection.quit(), callbackConnection.quit()]))
       .then(() => process.exit(0))
       .catch((error: unknown) => {
         logger.error({ err: error }, "unclean shutdown");

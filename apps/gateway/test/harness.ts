@@ -6,6 +6,7 @@ import { createNodeRegistry, createStateStore, type StateStore } from "@wf/state
 import { z } from "zod";
 import type { Redis } from "ioredis";
 import { buildApp } from "../src/app.js";
+import type { CallbackUrlPolicy } from "../src/callbacks/url-policy.js";
 import type { ZodApp } from "../src/deps.js";
 import { NodeQueues } from "../src/queues/node-queues.js";
 import { createFailFastRedis } from "../src/redis.js";
@@ -22,7 +23,10 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(redisUrl: string): Promise<Harness> {
+export async function startHarness(
+  redisUrl: string,
+  options: { callbackPolicy?: CallbackUrlPolicy; callbackBackoffMs?: number } = {},
+): Promise<Harness> {
   const redis = createFailFastRedis(redisUrl);
   redis.on("error", () => undefined);
   const queueConnection = createFailFastRedis(redisUrl);
@@ -30,7 +34,7 @@ export async function startHarness(redisUrl: string): Promise<Harness> {
   // The fail-fast client refuses commands until connected: wait for it, as a long-running gateway would.
   await Promise.all([redis, queueConnection].map((client) => (client.status === "ready" ? undefined : new Promise((resolve) => client.once("ready", resolve)))));
   const prefix = `wf-test-${randomUUID()}`;
-  const queues = new NodeQueues(queueConnection, prefix);
+  const queues = new NodeQueues(queueConnection, prefix, { attempts: 5, backoffMs: options.callbackBackoffMs ?? 1_000 });
   const store = createStateStore({ redis });
   const sharedRoot = await mkdtemp(join(tmpdir(), "wf-gateway-"));
   // Register the node the way a worker does, so the gateway's catalog is the real one.
@@ -39,7 +43,8 @@ export async function startHarness(redisUrl: string): Promise<Harness> {
   const inputSchema = z.toJSONSchema(z.object({ video_path: z.string().min(1) }), { io: "input" }) as Record<string, unknown>;
   await registry.publish(workerId, [{ name: "ffmpeg.extract_audio", inputSchema }], 600);
   const nodes = createRegistryCatalog(registry);
-  const app = await buildApp({ store, queues, redis, sharedRoot, nodes }, { bodyLimit: 64 * 1024 });
+  const callbackPolicy = options.callbackPolicy ?? { allowPrivate: false, allowedHosts: [] };
+  const app = await buildApp({ store, queues, redis, sharedRoot, nodes, callbackPolicy }, { bodyLimit: 64 * 1024 });
   await app.ready();
   return {
     app,

@@ -1,8 +1,8 @@
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
-import { NodeJobDataSchema, queueNameOf } from "@wf/context";
+import { CALLBACK_QUEUE, NodeJobDataSchema, callbackJobOptions, queueNameOf, type CallbackJobData } from "@wf/context";
 import { createKeySpace, createStateStore, type KeyLayout, type RedisConnection } from "@wf/state-redis";
-import { Worker, type Job } from "bullmq";
+import { Queue, Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import { pino, type Logger } from "pino";
 import { listenForCancellations } from "./cancel/cancel-listener.js";
@@ -39,6 +39,10 @@ export interface StartWorkerOptions {
   lockDurationMs?: number;
   /** How often stalled jobs are looked for. Default 30 s (BullMQ's). */
   stalledIntervalMs?: number;
+  /** Delivery attempts of a finished node's callback (delivered by the gateway). Default 5. */
+  callbackAttempts?: number;
+  /** First retry delay of a callback, doubled each attempt. Default 1000 ms. */
+  callbackBackoffMs?: number;
 }
 
 /** A running worker. */
@@ -72,16 +76,22 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     byName.set(node.name, node);
   }
   const queueNames = [...new Set(options.nodes.map((node) => queueNameOf(node.name)))];
+  const connection = options.redis.isCluster
+    ? options.redis
+    : (options.redis as Redis).duplicate({ maxRetriesPerRequest: null });
+  const prefix = options.queuePrefix ?? "bull";
+  const callbacks = new Queue(CALLBACK_QUEUE, { connection, prefix });
   const deps = {
     store,
     logger,
     sharedRoot: options.sharedRoot,
     inputRoots: options.inputRoots ?? [options.sharedRoot],
     tools: { ffmpeg: options.ffmpegPath ?? "ffmpeg", ffprobe: options.ffprobePath ?? "ffprobe" },
+    queueCallback: async (taskId: string, taskName: string) => {
+      const data: CallbackJobData = { task_id: taskId, task_name: taskName };
+      await callbacks.add("callback", data, callbackJobOptions(options.callbackAttempts, options.callbackBackoffMs));
+    },
   };
-  const connection = options.redis.isCluster
-    ? options.redis
-    : (options.redis as Redis).duplicate({ maxRetriesPerRequest: null });
   const running = new Map<string, { worker: Worker; jobId: string }>();
 
   const workers: Worker[] = queueNames.map((queueName) => {
@@ -104,7 +114,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       {
         connection,
         concurrency: options.concurrency ?? 2,
-        prefix: options.queuePrefix ?? "bull",
+        prefix,
         ...(options.lockDurationMs ? { lockDuration: options.lockDurationMs } : {}),
         ...(options.stalledIntervalMs ? { stalledInterval: options.stalledIntervalMs } : {}),
       },
@@ -140,6 +150,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       await heartbeat.stop();
       await Promise.all(workers.map((worker) => worker.close()));
       await cancellations.stop();
+      await callbacks.close();
       if (connection !== options.redis) await (connection as Redis).quit();
     },
   };

@@ -7,6 +7,7 @@ import { makeTestVideo, probeMedia, waitFor } from "@wf/testing";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { pino } from "pino";
+import { CALLBACK_QUEUE } from "@wf/context";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { z } from "zod";
 import { builtinNodes, defineNode, startWorker, type RunningWorker } from "../src/index.js";
@@ -155,6 +156,26 @@ describe("worker", () => {
       seen: { status: "IN_PROGRESS", progress: 50 },
     });
     expect(next.stage?.["progress"]).toBe(100);
+  });
+
+  it("queues the callback of a finished node that asked for one, and only then", async () => {
+    const callbacks = new Queue(CALLBACK_QUEUE, { connection: redis.duplicate({ maxRetriesPerRequest: null }), prefix });
+    try {
+      const taskId = `task-${randomUUID()}`;
+      await store.createWorkflowState({
+        workflow_id: taskId,
+        input_params: { task_name: "test.echo", input_data: { text: "x" }, callback_url: "https://example.com/hook" },
+        stages: { "test.echo": { status: "PENDING" } },
+      });
+      await queueFor("test").add("test.echo", { task_id: taskId, task_name: "test.echo", input_data: { text: "x" } });
+      const job = await waitFor(async () => (await callbacks.getJobs(["waiting"])).find((candidate) => candidate.data.task_id === taskId), 15_000, "the callback job");
+      expect(job.data).toEqual({ task_id: taskId, task_name: "test.echo" });
+      expect(job.opts.attempts).toBe(5);
+      const without = await runNode("test.echo", { text: "no callback" });
+      expect((await callbacks.getJobs(["waiting"])).some((candidate) => candidate.data.task_id === without.taskId)).toBe(false);
+    } finally {
+      await callbacks.close();
+    }
   });
 
   it("does not run a node that is already finished", async () => {

@@ -26,3 +26,4 @@ export { buildSingleNodeResult, type SingleNodeResult } from "./single-node-resu
 export { timestampMillis } from "./timestamp.js";
 export { CancelMessageSchema, NodeJobDataSchema, queueNameOf, type CancelMessage, type NodeJobData } from "./node-job.js";
 export { maskSecrets, SECRET_MASK } from "./mask-secrets.js";
+export { CALLBACK_DEFAULTS, CALLBACK_QUEUE, CallbackJobDataSchema, callbackJobOptions, type CallbackJobData, type CallbackStatus } from "./callback-job.js";

@@ -1,4 +1,4 @@
-import { queueNameOf, type NodeJobData } from "@wf/context";
+import { CALLBACK_QUEUE, callbackJobOptions, queueNameOf, type CallbackJobData, type NodeJobData } from "@wf/context";
 import { Queue, type ConnectionOptions } from "bullmq";
 
 /** Retention of finished jobs in the queue, matching the one-day life of task state. */
@@ -11,7 +11,13 @@ export class NodeQueues {
   constructor(
     private readonly connection: ConnectionOptions,
     private readonly prefix = "bull",
+    private readonly callbackRetry: { attempts?: number; backoffMs?: number } = {},
   ) {}
+
+  /** Queues the delivery of a finished node's callback. */
+  async enqueueCallback(data: CallbackJobData): Promise<void> {
+    await this.queue(CALLBACK_QUEUE).add("callback", data, callbackJobOptions(this.callbackRetry.attempts, this.callbackRetry.backoffMs));
+  }
 
   /** Enqueues a node job on its service queue under `jobId` (unique per attempt). */
   async enqueue(job: NodeJobData, jobId: string): Promise<void> {
@@ -51,7 +57,10 @@ export class NodeQueues {
   }
 
   private queueOf(taskName: string): Queue {
-    const name = queueNameOf(taskName);
+    return this.queue(queueNameOf(taskName));
+  }
+
+  private queue(name: string): Queue {
     let queue = this.queues.get(name);
     if (!queue) {
       queue = new Queue(name, { connection: this.connection, prefix: this.prefix });

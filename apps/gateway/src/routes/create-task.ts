@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { buildSingleNodeResult } from "@wf/context";
 import type { GatewayDeps, ZodApp } from "../deps.js";
 import { CreateTaskBodySchema, CreateTaskResponseSchema, ErrorResponseSchema } from "../schemas/tasks.js";
-import { assertRunnable, startNode } from "../tasks/start-node.js";
+import { assertCallbackUrl, assertRunnable, startNode } from "../tasks/start-node.js";
 
 /** `POST /v1/tasks`: reuse a finished or running node, or write it as pending and enqueue it. */
 export function registerCreateTask(app: ZodApp, deps: GatewayDeps): void {
@@ -19,11 +19,17 @@ export function registerCreateTask(app: ZodApp, deps: GatewayDeps): void {
     async (request) => {
       const { task_name: taskName, input_data: inputData, callback } = request.body;
       await assertRunnable(deps, taskName, inputData);
+      if (callback !== undefined) await assertCallbackUrl(callback, deps.callbackPolicy);
       const taskId = request.body.task_id ?? `task-${randomUUID()}`;
       const existing = await deps.store.getWorkflowState(taskId);
       const stage = existing?.stages[taskName];
 
       if (stage?.status === "SUCCESS" && stage.output && Object.keys(stage.output).length > 0) {
+        if (callback !== undefined) {
+          const view = await deps.store.getNodeState(taskId, taskName);
+          if (view) await deps.store.updateWorkflowState({ ...view, input_params: { ...view.input_params, callback_url: callback } });
+          await deps.queues.enqueueCallback({ task_id: taskId, task_name: taskName });
+        }
         return {
           task_id: taskId,
           status: "completed" as const,

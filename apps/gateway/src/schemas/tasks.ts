@@ -9,7 +9,11 @@ export const CreateTaskBodySchema = z
   .object({
     task_name: TaskNameSchema.describe("The node to run, <service>.<function>"),
     task_id: TaskIdSchema.optional().describe("Reuse or extend an existing task; generated as task-<uuid> when absent"),
-    callback: z.url({ protocol: /^https?$/ }).max(2048).optional().describe("URL that receives the result"),
+    callback: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("http(s) URL (at most 2048 characters, public unless allowed) that receives the result when the node finishes"),
     input_data: z.record(z.string(), z.unknown()).describe("The node's input, validated against its schema"),
   })
   .meta({ example: { task_name: "ffmpeg.extract_audio", input_data: { video_path: "/share/workflows/inputs/demo.mp4" } } });

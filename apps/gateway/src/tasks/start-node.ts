@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { maskSecrets, type WorkflowContext } from "@wf/context";
 import type { FastifyBaseLogger } from "fastify";
 import type { GatewayDeps } from "../deps.js";
+import { CallbackUrlError, checkCallbackUrl, type CallbackUrlPolicy } from "../callbacks/url-policy.js";
 import { ApiError } from "../errors/api-error.js";
 import { taskFolder } from "../storage/task-folder.js";
 
@@ -13,6 +14,16 @@ export interface NodeRequest {
   callbackUrl: string | null;
   /** Keeps the task's creation time when the task already exists. */
   createAt?: string | null | undefined;
+}
+
+/** Refuses a callback URL the policy does not allow: 400 `INVALID_CALLBACK_URL`, naming the rule. */
+export async function assertCallbackUrl(url: string, policy: CallbackUrlPolicy): Promise<void> {
+  try {
+    await checkCallbackUrl(url, policy);
+  } catch (error) {
+    if (error instanceof CallbackUrlError) throw new ApiError(400, "INVALID_CALLBACK_URL", error.message);
+    throw error;
+  }
 }
 
 /** Refuses a node no live worker runs, or input that does not match its registered schema. */

@@ -22,6 +22,8 @@ export interface ExecutorDeps {
   sharedRoot: string;
   inputRoots: readonly string[];
   tools: { ffmpeg: string; ffprobe: string };
+  /** Called once a node with a callback URL has finished (SUCCESS or FAILED), to queue its callback. */
+  queueCallback?: (taskId: string, taskName: string) => Promise<void>;
 }
 
 /** How a run ended. `SKIPPED`: the node was already finished or cancelled, so it did not run. */
@@ -67,9 +69,15 @@ export async function executeNode(
   const write = (stage: StageExecution, status: TaskStatus, error: string | null = null) =>
     deps.store.updateWorkflowState({ ...base, status, error, stages: { [taskName]: { ...stageBase, ...stage } } });
 
+  const notify = async (): Promise<void> => {
+    if (!base.input_params.callback_url || !deps.queueCallback) return;
+    await deps.queueCallback(taskId, taskName).catch((error: unknown) => logger.error({ err: error }, "could not queue the callback"));
+  };
+
   const fail = async (message: string): Promise<ExecutionOutcome> => {
     logger.warn({ error: message }, "node failed");
-    await write({ status: "FAILED", error: message, output: null }, "failed", `${taskName} failed: ${message}`);
+    const result = await write({ status: "FAILED", error: message, output: null }, "failed", `${taskName} failed: ${message}`);
+    if (result.written) await notify();
     return "FAILED";
   };
 
@@ -100,8 +108,13 @@ export async function executeNode(
       },
     });
     const duration = (Date.now() - startedAt) / 1000;
-    await write({ status: "SUCCESS", output: { ...output }, error: null, duration, progress: 100 }, "completed");
+    const result = await write({ status: "SUCCESS", output: { ...output }, error: null, duration, progress: 100 }, "completed");
+    if (!result.written) {
+      logger.info({ status: result.storedStatus }, "node finished but was cancelled meanwhile; result dropped");
+      return "CANCELLED";
+    }
     logger.info({ duration }, "node succeeded");
+    await notify();
     return "SUCCESS";
   } catch (error) {
     if (signal.aborted) {

@@ -1,0 +1,78 @@
+import { CALLBACK_QUEUE, CallbackJobDataSchema, buildSingleNodeResult, type CallbackStatus } from "@wf/context";
+import type { StateStore } from "@wf/state-redis";
+import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from "bullmq";
+import type { FastifyBaseLogger } from "fastify";
+import { postJson } from "./post-json.js";
+import { CallbackUrlError, checkCallbackUrl, type CallbackUrlPolicy } from "./url-policy.js";
+
+/** Options of {@link startCallbackDelivery}. */
+export interface CallbackDeliveryOptions {
+  store: StateStore;
+  connection: ConnectionOptions;
+  prefix?: string;
+  policy: CallbackUrlPolicy;
+  timeoutMs?: number;
+  logger: FastifyBaseLogger;
+  /** Called with each final outcome (for metrics). */
+  onOutcome?: (status: CallbackStatus) => void;
+}
+
+/**
+ * Delivers queued callbacks: `POST {task_id, status, result, minio_files?, timestamp}` to the
+ * task's callback URL. A failed attempt is retried by BullMQ with exponential backoff (the job
+ * survives restarts of the gateway and the worker); the final outcome is stored on the task as
+ * `callback_status`: `sent`, `failed` (after the last attempt) or `invalid_url` (never retried).
+ */
+export function startCallbackDelivery(options: CallbackDeliveryOptions): Worker {
+  const { store, logger } = options;
+
+  const record = async (taskId: string, taskName: string, status: CallbackStatus): Promise<void> => {
+    const view = await store.getNodeState(taskId, taskName);
+    if (view) await store.updateWorkflowState({ ...view, callback_status: status });
+    options.onOutcome?.(status);
+    logger.info({ taskId, node: taskName, callbackStatus: status }, "callback finished");
+  };
+
+  const deliver = async (job: Job): Promise<void> => {
+    const data = CallbackJobDataSchema.parse(job.data);
+    const view = await store.getNodeState(data.task_id, data.task_name);
+    const url = view?.input_params.callback_url;
+    const stage = view?.stages[data.task_name];
+    if (!view || !url || !stage) return; // the task was deleted, or never asked for a callback
+
+    let target;
+    try {
+      target = await checkCallbackUrl(url, options.policy);
+    } catch (error) {
+      if (!(error instanceof CallbackUrlError)) throw error;
+      await record(data.task_id, data.task_name, "invalid_url");
+      throw new UnrecoverableError(error.message);
+    }
+    const body = {
+      task_id: data.task_id,
+      status: stage.status === "SUCCESS" ? "completed" : "failed",
+      result: buildSingleNodeResult(data.task_name, stage),
+      ...(view["minio_files"] ? { minio_files: view["minio_files"] } : {}),
+      timestamp: new Date().toISOString(),
+    };
+    let failure: string;
+    try {
+      const status = await postJson(target, body, options.timeoutMs ?? 10_000);
+      if (status >= 200 && status < 300) {
+        await record(data.task_id, data.task_name, "sent");
+        return;
+      }
+      failure = `receiver answered HTTP ${status}`;
+    } catch (error) {
+      failure = error instanceof Error ? error.message : String(error);
+    }
+    const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    logger.warn({ taskId: data.task_id, attempt: job.attemptsMade + 1, lastAttempt, reason: failure }, "callback attempt failed");
+    if (lastAttempt) await record(data.task_id, data.task_name, "failed");
+    throw new Error(failure);
+  };
+
+  const worker = new Worker(CALLBACK_QUEUE, deliver, { connection: options.connection, prefix: options.prefix ?? "bull", concurrency: 8 });
+  worker.on("error", (error) => logger.error({ err: error }, "callback worker error"));
+  return worker;
+}
