@@ -8,6 +8,7 @@ import { startApp, type AppProcess } from "./processes.js";
 
 let root: string;
 let base: string;
+let metricsPort: number;
 let gateway: AppProcess;
 let worker: AppProcess;
 const redis = new Redis(inject("redisUrl"));
@@ -28,9 +29,10 @@ beforeAll(async () => {
   await mkdir(join(root, "inputs"), { recursive: true });
   await makeTestVideo(join(root, "inputs", "demo.mp4"), 2);
   const port = await freePort();
+  metricsPort = await freePort();
   const env = { REDIS_URL: inject("redisUrl"), WF_SHARED_ROOT: root };
   gateway = startApp("@wf/gateway", { ...env, PORT: String(port), HOST: "127.0.0.1" });
-  worker = startApp("@wf/worker", env);
+  worker = startApp("@wf/worker", { ...env, WF_METRICS_PORT: String(metricsPort) });
   base = `http://127.0.0.1:${port}`;
   await waitFor(
     async () => (await fetch(`${base}/v1/tasks/health`).then((r) => r.ok).catch(() => false)) || undefined,
@@ -96,6 +98,12 @@ describe("end to end: gateway + worker processes, Redis, ffmpeg", () => {
     expect(await scanAll(`*${taskId}*`)).toEqual([]);
     await expect(stat(join(root, taskId))).rejects.toThrow();
     expect((await fetch(`${base}/v1/tasks/${taskId}/status`)).status).toBe(404);
+
+    const workerMetrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    expect(workerMetrics).toMatch(/wf_node_duration_seconds_count\{node="ffmpeg.extract_audio",outcome="SUCCESS"\} 1/);
+    const gatewayMetrics = await (await fetch(`${base}/metrics`)).text();
+    expect(gatewayMetrics).toMatch(/wf_tasks_created_total\{task_name="ffmpeg.extract_audio"\} 1/);
+    expect(gatewayMetrics).toContain("process_cpu_seconds_total");
   });
 
   it("both services stop cleanly on SIGTERM", async () => {

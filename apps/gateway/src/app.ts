@@ -6,6 +6,7 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTyp
 import type { Logger } from "pino";
 import type { GatewayDeps, ZodApp } from "./deps.js";
 import { installErrorHandling } from "./errors/error-handler.js";
+import { createGatewayMetrics } from "./metrics/gateway-metrics.js";
 import { registerCancelTask } from "./routes/cancel-task.js";
 import { registerCreateTask } from "./routes/create-task.js";
 import { registerDeleteTask } from "./routes/delete-task.js";
@@ -26,6 +27,8 @@ export interface BuildAppOptions {
  * without listening; `main.ts` listens, tests use `inject`.
  */
 export async function buildApp(deps: GatewayDeps, options: BuildAppOptions = {}): Promise<ZodApp> {
+  const metrics = deps.metrics ?? createGatewayMetrics();
+  deps = { ...deps, metrics };
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger as FastifyBaseLogger } : { logger: false }),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
@@ -38,7 +41,10 @@ export async function buildApp(deps: GatewayDeps, options: BuildAppOptions = {})
   app.removeContentTypeParser("text/plain");
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  installErrorHandling(app);
+  installErrorHandling(app, { onStoreUnavailable: () => metrics.redisError() });
+  app.addHook("onResponse", async (request, reply) => {
+    metrics.observeRequest(request.method, request.routeOptions.url ?? "unmatched", reply.statusCode, reply.elapsedTime / 1000);
+  });
 
   await app.register(swagger, {
     openapi: {
@@ -59,5 +65,8 @@ export async function buildApp(deps: GatewayDeps, options: BuildAppOptions = {})
   registerCancelTask(app, deps);
   registerRetryTask(app, deps);
   registerServiceRoutes(app, deps);
+  app.get("/metrics", { schema: { hide: true } }, async (_request, reply) =>
+    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+  );
   return app;
 }

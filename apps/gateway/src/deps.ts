@@ -2,6 +2,7 @@ import type { RedisConnection, StateStore } from "@wf/state-redis";
 import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import type { CallbackUrlPolicy } from "./callbacks/url-policy.js";
+import type { GatewayMetrics } from "./metrics/gateway-metrics.js";
 import type { NodeCatalog } from "./nodes/node-catalog.js";
 import type { NodeQueues } from "./queues/node-queues.js";
 
@@ -17,6 +18,8 @@ export interface GatewayDeps {
   nodes: NodeCatalog;
   /** Where callbacks may go; checked when a task is created and again before each delivery. */
   callbackPolicy: CallbackUrlPolicy;
+  /** Prometheus metrics served at `/metrics`; a fresh set when omitted. */
+  metrics?: GatewayMetrics;
 }
 
 /** The Fastify instance type the routes are written against (zod schemas as types). */

@@ -5,3 +5,6 @@ export { createFailFastRedis } from "./redis.js";
 export { createRegistryCatalog, type CatalogNode, type NodeCatalog } from "./nodes/node-catalog.js";
 export { ApiError } from "./errors/api-error.js";
 export type { ErrorBody } from "./errors/error-handler.js";
+export { createGatewayMetrics, type GatewayMetrics } from "./metrics/gateway-metrics.js";
+export { startCallbackDelivery, type CallbackDeliveryOptions } from "./callbacks/callback-delivery.js";
+export type { CallbackUrlPolicy } from "./callbacks/url-policy.js";

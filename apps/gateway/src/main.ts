@@ -5,6 +5,7 @@ import { pino } from "pino";
 import { buildApp } from "./app.js";
 import { startCallbackDelivery } from "./callbacks/callback-delivery.js";
 import { GatewayEnvSchema } from "./config.js";
+import { createGatewayMetrics } from "./metrics/gateway-metrics.js";
 import { createRegistryCatalog } from "./nodes/node-catalog.js";
 import { NodeQueues } from "./queues/node-queues.js";
 import { createFailFastRedis } from "./redis.js";
@@ -29,8 +30,11 @@ const queues = new NodeQueues(queueConnection, "bull", callbackRetry);
 const store = createStateStore({ redis, logger });
 const callbackPolicy = { allowPrivate: config.WF_CALLBACK_ALLOW_PRIVATE, allowedHosts: config.WF_CALLBACK_ALLOWED_HOSTS };
 
+const metrics = createGatewayMetrics({ defaults: true });
+redis.on("error", () => metrics.redisError());
 const app = await buildApp(
   {
+    metrics,
     store,
     queues,
     redis,
@@ -46,6 +50,7 @@ const callbacks = startCallbackDelivery({
   policy: callbackPolicy,
   timeoutMs: config.WF_CALLBACK_TIMEOUT_MS,
   logger: app.log,
+  onOutcome: (outcome) => metrics.callbackFinished(outcome),
 });
 await app.listen({ port: config.PORT, host: config.HOST });
 

@@ -335,3 +335,18 @@ describe("POST /v1/tasks/:id/retry", () => {
     expect(response.json().error.code).toBe("RETRY_INPUT_UNAVAILABLE");
   });
 });
+
+describe("GET /metrics", () => {
+  it("exposes request latency by route and tasks created by node, in Prometheus text format", async () => {
+    const taskId = newId();
+    await post("/v1/tasks", createBody(taskId));
+    await h.app.inject({ method: "GET", url: `/v1/tasks/${taskId}/status` });
+    const response = await h.app.inject({ method: "GET", url: "/metrics" });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers["content-type"]).toContain("text/plain");
+    const created = /wf_tasks_created_total\{task_name="ffmpeg.extract_audio"\} (\d+)/.exec(response.body);
+    expect(Number(created?.[1])).toBeGreaterThanOrEqual(1);
+    expect(response.body).toMatch(/wf_http_request_duration_seconds_count\{method="GET",route="\/v1\/tasks\/:id\/status",status_code="200"\} [1-9]/);
+    expect(response.body).toContain("wf_redis_errors_total 0");
+  });
+});

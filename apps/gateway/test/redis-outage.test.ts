@@ -51,5 +51,7 @@ describe("Redis outage", () => {
       return response.statusCode === 200 ? response : undefined;
     }, 10_000, "the gateway to see Redis again");
     expect(recovered.json().redis).toBe("up");
+    const metrics = await h.app.inject({ method: "GET", url: "/metrics" });
+    expect(Number(/wf_redis_errors_total (\d+)/.exec(metrics.body)?.[1])).toBeGreaterThanOrEqual(2);
   });
 });

@@ -14,6 +14,8 @@ export const WorkerEnvSchema = z.object({
   WF_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   FFMPEG_PATH: z.string().min(1).default("ffmpeg"),
   FFPROBE_PATH: z.string().min(1).default("ffprobe"),
+  /** Port of the worker's `GET /metrics` (Prometheus); 0 picks a free port. */
+  WF_METRICS_PORT: z.coerce.number().int().min(0).max(65_535).default(9464),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

@@ -5,3 +5,4 @@ export { extractAudioNode } from "./nodes/ffmpeg/extract-audio.js";
 export { runFfmpeg } from "./ffmpeg/run-ffmpeg.js";
 export { FfmpegError, InputError } from "./errors.js";
 export type { ExecutionOutcome } from "./executor/execute-node.js";
+export { createWorkerMetrics, serveMetrics, type WorkerMetrics } from "./metrics/worker-metrics.js";

@@ -2,6 +2,7 @@ import { formatIssues } from "@wf/context";
 import { Redis } from "ioredis";
 import { pino } from "pino";
 import { WorkerEnvSchema } from "./config.js";
+import { createWorkerMetrics, serveMetrics } from "./metrics/worker-metrics.js";
 import { builtinNodes } from "./nodes/builtin.js";
 import { startWorker } from "./worker.js";
 
@@ -15,7 +16,11 @@ const logger = pino({ name: "wf-worker", level: config.LOG_LEVEL });
 const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
 redis.on("error", (error) => logger.warn({ err: error }, "redis connection error"));
 
+const metrics = createWorkerMetrics({ defaults: true });
+const metricsServer = await serveMetrics(metrics.registry, config.WF_METRICS_PORT);
+logger.info({ address: metricsServer.address() }, "metrics served at /metrics");
 const worker = await startWorker({
+  metrics,
   nodes: builtinNodes,
   redis,
   concurrency: config.WF_CONCURRENCY,
@@ -35,6 +40,7 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     void worker
       .close()
       .then(() => redis.quit())
+      .then(() => new Promise((resolve) => metricsServer.close(resolve)))
       .then(() => process.exit(0))
       .catch((error: unknown) => {
         logger.error({ err: error }, "unclean shutdown");

@@ -8,6 +8,7 @@ import { pino, type Logger } from "pino";
 import { listenForCancellations } from "./cancel/cancel-listener.js";
 import { executeNode, type ExecutionOutcome } from "./executor/execute-node.js";
 import type { NodeDefinition } from "./nodes/define-node.js";
+import { createWorkerMetrics, type WorkerMetrics } from "./metrics/worker-metrics.js";
 import { startRegistryHeartbeat } from "./registry/publish-registry.js";
 
 /** Options of {@link startWorker}. */
@@ -43,6 +44,8 @@ export interface StartWorkerOptions {
   callbackAttempts?: number;
   /** First retry delay of a callback, doubled each attempt. Default 1000 ms. */
   callbackBackoffMs?: number;
+  /** Prometheus metrics to record into; a fresh set when omitted (see `RunningWorker.metrics`). */
+  metrics?: WorkerMetrics;
 }
 
 /** A running worker. */
@@ -51,6 +54,8 @@ export interface RunningWorker {
   readonly id: string;
   /** The queues consumed, e.g. `["ffmpeg_queue"]`. */
   readonly queues: readonly string[];
+  /** Node duration and active-job metrics (serve them with `serveMetrics`). */
+  readonly metrics: WorkerMetrics;
   /**
    * Stops taking jobs, waits for the running ones to finish, withdraws the registrations and
    * releases the worker's own connections (never the `redis` it was given).
@@ -93,6 +98,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     },
   };
   const running = new Map<string, { worker: Worker; jobId: string }>();
+  const metrics = options.metrics ?? createWorkerMetrics();
 
   const workers: Worker[] = queueNames.map((queueName) => {
     const worker: Worker = new Worker(
@@ -105,10 +111,15 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
         }
         const key = runningKey(data.data.task_id, data.data.task_name);
         running.set(key, { worker, jobId: job.id ?? "" });
+        metrics.nodeStarted(data.data.task_name);
+        const startedAt = performance.now();
+        let outcome: ExecutionOutcome | "ERROR" = "ERROR";
         try {
-          return await executeNode(deps, byName.get(data.data.task_name), data.data, signal ?? new AbortController().signal);
+          outcome = await executeNode(deps, byName.get(data.data.task_name), data.data, signal ?? new AbortController().signal);
+          return outcome;
         } finally {
           running.delete(key);
+          metrics.nodeFinished(data.data.task_name, outcome, (performance.now() - startedAt) / 1000);
         }
       },
       {
@@ -146,6 +157,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   return {
     id: workerId,
     queues: queueNames,
+    metrics,
     async close() {
       await heartbeat.stop();
       await Promise.all(workers.map((worker) => worker.close()));

@@ -10,7 +10,7 @@ import { pino } from "pino";
 import { CALLBACK_QUEUE } from "@wf/context";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { z } from "zod";
-import { builtinNodes, defineNode, startWorker, type RunningWorker } from "../src/index.js";
+import { builtinNodes, defineNode, serveMetrics, startWorker, type RunningWorker } from "../src/index.js";
 
 const prefix = `wf-test-${randomUUID()}`;
 const redis = new Redis(inject("redisUrl"));
@@ -175,6 +175,23 @@ describe("worker", () => {
       expect((await callbacks.getJobs(["waiting"])).some((candidate) => candidate.data.task_id === without.taskId)).toBe(false);
     } finally {
       await callbacks.close();
+    }
+  });
+
+  it("records node duration by node and outcome, and serves it at /metrics", async () => {
+    await runNode("test.echo", { text: "metrics" });
+    const server = await serveMetrics(worker.metrics.registry, 0, "127.0.0.1");
+    try {
+      const address = server.address() as { port: number };
+      const response = await fetch(`http://127.0.0.1:${address.port}/metrics`);
+      const text = await response.text();
+      expect(response.status).toBe(200);
+      expect(text).toMatch(/wf_node_duration_seconds_count\{node="test.echo",outcome="SUCCESS"\} [1-9]/);
+      expect(text).toMatch(/wf_node_duration_seconds_count\{node="test.explode",outcome="FAILED"\} [1-9]/);
+      expect(text).toContain('wf_active_jobs{node="test.echo"} 0');
+      expect((await fetch(`http://127.0.0.1:${address.port}/other`)).status).toBe(404);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
     }
   });
 

@@ -60,9 +60,10 @@ function toErrorResponse(error: FastifyError | Error): { status: number; body: E
 }
 
 /** Installs the error and not-found handlers: one JSON shape, stable codes, never a stack trace. */
-export function installErrorHandling(app: FastifyInstance): void {
+export function installErrorHandling(app: FastifyInstance, hooks: { onStoreUnavailable?: () => void } = {}): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const { status, body } = toErrorResponse(error);
+    if (body.error.code === "STORE_UNAVAILABLE") hooks.onStoreUnavailable?.();
     if (status >= 500) request.log.error({ err: error }, "request failed");
     else request.log.info({ code: body.error.code }, "request refused");
     return reply.status(status).send(body);

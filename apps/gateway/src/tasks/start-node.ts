@@ -68,4 +68,5 @@ export async function startNode(deps: GatewayDeps, request: NodeRequest, log: Fa
       .catch(() => undefined);
     throw new ApiError(503, "QUEUE_UNAVAILABLE", message);
   }
+  deps.metrics?.taskCreated(taskName);
 }
