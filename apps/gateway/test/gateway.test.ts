@@ -221,7 +221,7 @@ describe("POST /v1/tasks/:id/delete", () => {
       status: "success",
       results: [
         { resource: "local_storage", status: "deleted" },
-        { resource: "redis", status: "deleted", message: "removed 1 node key(s)" },
+        { resource: "redis", status: "deleted", message: "removed 1 node key(s) and 0 queue job(s)" },
       ],
     });
     await expect(stat(join(h.sharedRoot, taskId))).rejects.toThrow();

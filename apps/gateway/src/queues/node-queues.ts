@@ -35,6 +35,21 @@ export class NodeQueues {
   }
 
   /**
+   * Removes a job's record (input included) unless a worker holds it right now; `true` when it
+   * is gone afterwards.
+   */
+  async removeJob(taskName: string, jobId: string): Promise<boolean> {
+    const job = await this.queueOf(taskName).getJob(jobId);
+    if (!job) return true;
+    try {
+      await job.remove();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
    * Removes a job that no worker has started yet. Returns `false` when the job is running (its
    * lock makes BullMQ refuse) or gone.
    */

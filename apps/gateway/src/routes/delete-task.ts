@@ -47,8 +47,14 @@ export function registerDeleteTask(app: ZodApp, deps: GatewayDeps): void {
         results.push({ resource: "local_storage", status: "failed", message: "could not remove the task folder", retriable: true });
       }
       try {
+        // The queue keeps each attempt's job (with its unmasked input) for a day: remove it too.
+        let jobs = 0;
+        for (const [taskName, stage] of Object.entries(task.stages)) {
+          const jobId = stage["job_id"];
+          if (typeof jobId === "string" && (await deps.queues.removeJob(taskName, jobId))) jobs += 1;
+        }
         const removed = await deps.store.deleteWorkflowState(taskId);
-        results.push({ resource: "redis", status: "deleted", message: `removed ${removed} node key(s)` });
+        results.push({ resource: "redis", status: "deleted", message: `removed ${removed} node key(s) and ${jobs} queue job(s)` });
       } catch (error) {
         request.log.error({ err: error, taskId }, "could not remove task state");
         results.push({ resource: "redis", status: "failed", message: "could not remove the task's state", retriable: true });
