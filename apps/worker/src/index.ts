@@ -2,6 +2,9 @@ export { defineNode, type NodeContext, type NodeDefinition } from "./nodes/defin
 export { startWorker, type RunningWorker, type StartWorkerOptions } from "./worker.js";
 export { builtinNodes } from "./nodes/builtin.js";
 export { extractAudioNode } from "./nodes/ffmpeg/extract-audio.js";
+export { extractKeyframesNode } from "./nodes/ffmpeg/extract-keyframes.js";
+export { splitAudioSegmentsNode } from "./nodes/ffmpeg/split-audio-segments.js";
+export { probeDuration } from "./ffmpeg/probe.js";
 export { runFfmpeg } from "./ffmpeg/run-ffmpeg.js";
 export { FfmpegError, InputError } from "./errors.js";
 export type { ExecutionOutcome } from "./executor/execute-node.js";

@@ -111,6 +111,42 @@ describe("worker", () => {
     expect(await redis.ttl(store.nodeKey(taskId, "ffmpeg.extract_audio"))).toBeGreaterThan(86_000);
   });
 
+  it("ffmpeg.split_audio_segments cuts fixed-length WAV segments, the last one shorter", async () => {
+    const long = await makeTestVideo(join(inputs, "five-seconds.mp4"), 5);
+    const { taskId, stage } = await runNode("ffmpeg.split_audio_segments", { audio_path: long, segment_seconds: 2 });
+    expect(stage?.status, stage?.error ?? "").toBe("SUCCESS");
+    const segments = stage?.output?.["segments"] as string[];
+    expect(segments).toEqual([0, 1, 2].map((i) => join(sharedRoot, taskId, "split_audio_segments", `segment_00${i}.wav`)));
+    const probes = await Promise.all(segments.map((segment) => probeMedia(segment)));
+    expect(probes.map((probe) => probe.streams[0]?.codec_name)).toEqual(["pcm_s16le", "pcm_s16le", "pcm_s16le"]);
+    const durations = probes.map((probe) => Number(probe.format.duration));
+    expect(durations[0]).toBeCloseTo(2, 1);
+    expect(durations[1]).toBeCloseTo(2, 1);
+    expect(durations[2]).toBeCloseTo(1, 1);
+    expect(stage?.output?.["segment_count"]).toBe(3);
+  });
+
+  it("ffmpeg.extract_keyframes writes N evenly spaced JPEG frames", async () => {
+    const four = await makeTestVideo(join(inputs, "four-seconds.mp4"), 4);
+    const { taskId, stage } = await runNode("ffmpeg.extract_keyframes", { video_path: four, count: 4 });
+    expect(stage?.status, stage?.error ?? "").toBe("SUCCESS");
+    expect(stage?.output?.["timestamps"]).toEqual([0.5, 1.5, 2.5, 3.5]);
+    const frames = stage?.output?.["frames"] as string[];
+    expect(frames).toHaveLength(4);
+    for (const [i, frame] of frames.entries()) {
+      expect(frame).toBe(join(sharedRoot, taskId, "extract_keyframes", `frame_00${i}.jpg`));
+      expect((await probeMedia(frame)).streams[0]).toMatchObject({ codec_name: "mjpeg", width: 160, height: 120 });
+    }
+  });
+
+  it("ffmpeg.extract_keyframes fails a broken input with ffprobe's reason", async () => {
+    const broken = join(inputs, "broken-video.mp4");
+    await writeFile(broken, "not a video either");
+    const { stage } = await runNode("ffmpeg.extract_keyframes", { video_path: broken, count: 2 });
+    expect(stage?.status).toBe("FAILED");
+    expect(stage?.error).toMatch(/Invalid data found when processing input/);
+  });
+
   it("a broken input file fails the node with ffmpeg's own reason", async () => {
     const broken = join(inputs, "broken.mp4");
     await writeFile(broken, "this is not a video");
