@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyBaseLogger } from "fastify";
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
+import { jsonSchemaTransform, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import type { Logger } from "pino";
 import type { GatewayDeps, ZodApp } from "./deps.js";
 import { installErrorHandling } from "./errors/error-handler.js";
@@ -40,7 +40,9 @@ export async function buildApp(deps: GatewayDeps, options: BuildAppOptions = {})
   // Every body is JSON; anything else is a 415, not a string that fails validation later.
   app.removeContentTypeParser("text/plain");
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  // Responses are built by typed code; their zod schemas document them (OpenAPI) but are not
+  // re-validated on every request, which would cost the hot status route a parse per answer.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   installErrorHandling(app, { onStoreUnavailable: () => metrics.redisError() });
   app.addHook("onResponse", async (request, reply) => {
     metrics.observeRequest(request.method, request.routeOptions.url ?? "unmatched", reply.statusCode, reply.elapsedTime / 1000);

@@ -1,7 +1,7 @@
 import type { RedisConnection, StateStore } from "@wf/state-redis";
 import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import type { CallbackUrlPolicy } from "./callbacks/url-policy.js";
+import type { UrlPolicy } from "@wf/context";
 import type { GatewayMetrics } from "./metrics/gateway-metrics.js";
 import type { NodeCatalog } from "./nodes/node-catalog.js";
 import type { NodeQueues } from "./queues/node-queues.js";
@@ -17,7 +17,7 @@ export interface GatewayDeps {
   /** The nodes workers have registered; the gateway accepts only these, with valid input. */
   nodes: NodeCatalog;
   /** Where callbacks may go; checked when a task is created and again before each delivery. */
-  callbackPolicy: CallbackUrlPolicy;
+  callbackPolicy: UrlPolicy;
   /** Prometheus metrics served at `/metrics`; a fresh set when omitted. */
   metrics?: GatewayMetrics;
 }

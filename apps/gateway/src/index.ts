@@ -7,4 +7,3 @@ export { ApiError } from "./errors/api-error.js";
 export type { ErrorBody } from "./errors/error-handler.js";
 export { createGatewayMetrics, type GatewayMetrics } from "./metrics/gateway-metrics.js";
 export { startCallbackDelivery, type CallbackDeliveryOptions } from "./callbacks/callback-delivery.js";
-export type { CallbackUrlPolicy } from "./callbacks/url-policy.js";

@@ -7,7 +7,7 @@ import { pino } from "pino";
 import type { FastifyBaseLogger } from "fastify";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startCallbackDelivery } from "../src/callbacks/callback-delivery.js";
-import { isPrivateAddress, type CallbackUrlPolicy } from "../src/callbacks/url-policy.js";
+import { isPrivateAddress, type UrlPolicy } from "@wf/context";
 import { startHarness, type Harness } from "./harness.js";
 
 /** A real HTTP receiver that fails its first `failures` requests, then accepts. */
@@ -27,7 +27,7 @@ async function startReceiver(failures: number) {
   return { url: `http://127.0.0.1:${port}/hook`, received, close: () => new Promise((resolve) => server.close(resolve)) };
 }
 
-const allowLoopback: CallbackUrlPolicy = { allowPrivate: true, allowedHosts: [] };
+const allowLoopback: UrlPolicy = { allowPrivate: true, allowedHosts: [] };
 const silent = pino({ level: "silent" }) as unknown as FastifyBaseLogger;
 let h: Harness;
 let deliveryRedis: Redis;
@@ -41,7 +41,7 @@ afterAll(async () => {
   await h?.close();
 });
 
-const delivery = (policy: CallbackUrlPolicy = allowLoopback): Worker =>
+const delivery = (policy: UrlPolicy = allowLoopback): Worker =>
   startCallbackDelivery({ store: h.store, connection: deliveryRedis, prefix: h.prefix, policy, logger: silent });
 
 /** Creates a task with a callback and finishes its node the way a worker does. */

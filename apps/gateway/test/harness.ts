@@ -6,7 +6,7 @@ import { createNodeRegistry, createStateStore, type StateStore } from "@wf/state
 import { z } from "zod";
 import type { Redis } from "ioredis";
 import { buildApp } from "../src/app.js";
-import type { CallbackUrlPolicy } from "../src/callbacks/url-policy.js";
+import type { UrlPolicy } from "@wf/context";
 import type { ZodApp } from "../src/deps.js";
 import { NodeQueues } from "../src/queues/node-queues.js";
 import { createFailFastRedis } from "../src/redis.js";
@@ -25,7 +25,7 @@ export interface Harness {
 
 export async function startHarness(
   redisUrl: string,
-  options: { callbackPolicy?: CallbackUrlPolicy; callbackBackoffMs?: number } = {},
+  options: { callbackPolicy?: UrlPolicy; callbackBackoffMs?: number } = {},
 ): Promise<Harness> {
   const redis = createFailFastRedis(redisUrl);
   redis.on("error", () => undefined);

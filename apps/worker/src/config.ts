@@ -14,6 +14,17 @@ export const WorkerEnvSchema = z.object({
   WF_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   FFMPEG_PATH: z.string().min(1).default("ffmpeg"),
   FFPROBE_PATH: z.string().min(1).default("ffprobe"),
+  /** Largest http(s) input download, in bytes. */
+  WF_INPUT_MAX_BYTES: z.coerce.number().int().min(1).default(2 * 1024 ** 3),
+  /** Longest an http(s) input download may take. */
+  WF_INPUT_TIMEOUT_MS: z.coerce.number().int().min(100).default(600_000),
+  /** Let input downloads reach loopback, private and link-local addresses. */
+  WF_INPUT_ALLOW_PRIVATE: z.stringbool().default(false),
+  /** Comma-separated hosts input downloads may reach whatever they resolve to. */
+  WF_INPUT_ALLOWED_HOSTS: z
+    .string()
+    .default("")
+    .transform((value) => value.split(",").map((host) => host.trim()).filter(Boolean)),
   /** Port of the worker's `GET /metrics` (Prometheus); 0 picks a free port. */
   WF_METRICS_PORT: z.coerce.number().int().min(0).max(65_535).default(9464),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

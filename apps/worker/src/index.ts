@@ -9,3 +9,4 @@ export { runFfmpeg } from "./ffmpeg/run-ffmpeg.js";
 export { FfmpegError, InputError } from "./errors.js";
 export type { ExecutionOutcome } from "./executor/execute-node.js";
 export { createWorkerMetrics, serveMetrics, type WorkerMetrics } from "./metrics/worker-metrics.js";
+export type { DownloadLimits } from "./inputs/download-input.js";

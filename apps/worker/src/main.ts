@@ -28,6 +28,11 @@ const worker = await startWorker({
   inputRoots: config.WF_INPUT_ROOTS ?? [config.WF_SHARED_ROOT],
   ffmpegPath: config.FFMPEG_PATH,
   ffprobePath: config.FFPROBE_PATH,
+  downloads: {
+    maxBytes: config.WF_INPUT_MAX_BYTES,
+    timeoutMs: config.WF_INPUT_TIMEOUT_MS,
+    policy: { allowPrivate: config.WF_INPUT_ALLOW_PRIVATE, allowedHosts: config.WF_INPUT_ALLOWED_HOSTS },
+  },
   logger,
 });
 

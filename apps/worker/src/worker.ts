@@ -7,6 +7,7 @@ import type { Redis } from "ioredis";
 import { pino, type Logger } from "pino";
 import { listenForCancellations } from "./cancel/cancel-listener.js";
 import { executeNode, type ExecutionOutcome } from "./executor/execute-node.js";
+import type { DownloadLimits } from "./inputs/download-input.js";
 import type { NodeDefinition } from "./nodes/define-node.js";
 import { createWorkerMetrics, type WorkerMetrics } from "./metrics/worker-metrics.js";
 import { startRegistryHeartbeat } from "./registry/publish-registry.js";
@@ -44,6 +45,8 @@ export interface StartWorkerOptions {
   callbackAttempts?: number;
   /** First retry delay of a callback, doubled each attempt. Default 1000 ms. */
   callbackBackoffMs?: number;
+  /** Limits on http(s) inputs. Default: 2 GiB, 10 minutes, public hosts only. */
+  downloads?: Partial<DownloadLimits>;
   /** Prometheus metrics to record into; a fresh set when omitted (see `RunningWorker.metrics`). */
   metrics?: WorkerMetrics;
 }
@@ -92,6 +95,11 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     sharedRoot: options.sharedRoot,
     inputRoots: options.inputRoots ?? [options.sharedRoot],
     tools: { ffmpeg: options.ffmpegPath ?? "ffmpeg", ffprobe: options.ffprobePath ?? "ffprobe" },
+    downloads: {
+      maxBytes: options.downloads?.maxBytes ?? 2 * 1024 ** 3,
+      timeoutMs: options.downloads?.timeoutMs ?? 10 * 60_000,
+      policy: options.downloads?.policy ?? { allowPrivate: false, allowedHosts: [] },
+    },
     queueCallback: async (taskId: string, taskName: string) => {
       const data: CallbackJobData = { task_id: taskId, task_name: taskName };
       await callbacks.add("callback", data, callbackJobOptions(options.callbackAttempts, options.callbackBackoffMs));

@@ -1,5 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { once } from "node:events";
+import { createReadStream } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { mkdir, mkdtemp, readdir, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createNodeRegistry, createStateStore } from "@wf/state-redis";
@@ -20,6 +24,8 @@ let sharedRoot: string;
 let inputs: string;
 let video: string;
 let worker: RunningWorker;
+let mediaServer: Server;
+let mediaBase: string;
 const queues = new Map<string, Queue>();
 
 const explodingNode = defineNode({
@@ -74,10 +80,23 @@ beforeAll(async () => {
     inputRoots: [inputs],
     queuePrefix: prefix,
     logger: pino({ level: "silent" }),
+    downloads: { maxBytes: 1_000_000, timeoutMs: 2_000, policy: { allowPrivate: false, allowedHosts: ["127.0.0.1"] } },
   });
+  mediaServer = createServer((req, res) => {
+    if (req.url === "/demo.mp4") createReadStream(video).pipe(res);
+    else if (req.url === "/big.bin") res.writeHead(200, { "content-length": 5_000_000 }).end(Buffer.alloc(10));
+    else if (req.url === "/endless.bin") res.writeHead(200).write(Buffer.alloc(1024 * 1024 + 1));
+    else if (req.url === "/slow.mp4") res.writeHead(200).write("x");
+    else res.writeHead(404).end();
+  });
+  mediaServer.listen(0, "127.0.0.1");
+  await once(mediaServer, "listening");
+  mediaBase = `http://127.0.0.1:${(mediaServer.address() as AddressInfo).port}`;
 });
 
 afterAll(async () => {
+  mediaServer?.closeAllConnections();
+  mediaServer?.close();
   await worker?.close();
   for (const queue of queues.values()) await queue.close();
   await redis.quit();
@@ -168,6 +187,32 @@ describe("worker", () => {
     }
     const missing = await runNode("ffmpeg.extract_audio", { video_path: join(inputs, "missing.mp4") });
     expect(missing.stage?.error).toMatch(/not found/);
+  });
+
+  it("downloads an http(s) input into the task's folder and runs on it", async () => {
+    const { taskId, stage } = await runNode("ffmpeg.extract_audio", { video_path: `${mediaBase}/demo.mp4` });
+    expect(stage?.status, stage?.error ?? "").toBe("SUCCESS");
+    expect(await stat(join(sharedRoot, taskId, "inputs", "demo.mp4"))).toBeTruthy();
+    expect((await probeMedia(stage?.output?.["audio_path"] as string)).streams[0]).toMatchObject({ sample_rate: "16000", channels: 1 });
+  });
+
+  it.each([
+    ["/big.bin", /over the 1000000-byte limit/],
+    ["/endless.bin", /exceeds the 1000000-byte limit/],
+    ["/slow.mp4", /took longer than 2000 ms/],
+    ["/missing.mp4", /HTTP 404/],
+  ])("refuses the download %s with a clear reason and leaves no partial file", async (path, reason) => {
+    const { taskId, stage } = await runNode("ffmpeg.extract_audio", { video_path: `${mediaBase}${path}` });
+    expect(stage?.status).toBe("FAILED");
+    expect(stage?.error).toMatch(reason);
+    expect(await readdir(join(sharedRoot, taskId, "inputs"))).toEqual([]);
+  });
+
+  it("refuses to download from a private address that is not allowed", async () => {
+    const port = new URL(mediaBase).port;
+    const { stage } = await runNode("ffmpeg.extract_audio", { video_path: `http://localhost:${port}/demo.mp4` });
+    expect(stage?.status).toBe("FAILED");
+    expect(stage?.error).toMatch(/loopback, private or link-local/);
   });
 
   it("bad input_data fails the node naming the field, without running it", async () => {

@@ -27,3 +27,12 @@ export { timestampMillis } from "./timestamp.js";
 export { CancelMessageSchema, NodeJobDataSchema, queueNameOf, type CancelMessage, type NodeJobData } from "./node-job.js";
 export { maskSecrets, SECRET_MASK } from "./mask-secrets.js";
 export { CALLBACK_DEFAULTS, CALLBACK_QUEUE, CallbackJobDataSchema, callbackJobOptions, type CallbackJobData, type CallbackStatus } from "./callback-job.js";
+export {
+  MAX_URL_LENGTH,
+  UrlPolicyError,
+  checkPublicUrl,
+  isPrivateAddress,
+  type CheckedUrl,
+  type UrlPolicy,
+} from "./net/public-url.js";
+export { requestPinned, type PinnedRequestOptions } from "./net/pinned-request.js";

@@ -1,16 +1,24 @@
-import { CALLBACK_QUEUE, CallbackJobDataSchema, buildSingleNodeResult, type CallbackStatus } from "@wf/context";
+import {
+  CALLBACK_QUEUE,
+  CallbackJobDataSchema,
+  UrlPolicyError,
+  buildSingleNodeResult,
+  checkPublicUrl,
+  requestPinned,
+  type CallbackStatus,
+  type CheckedUrl,
+  type UrlPolicy,
+} from "@wf/context";
 import type { StateStore } from "@wf/state-redis";
 import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from "bullmq";
 import type { FastifyBaseLogger } from "fastify";
-import { postJson } from "./post-json.js";
-import { CallbackUrlError, checkCallbackUrl, type CallbackUrlPolicy } from "./url-policy.js";
 
 /** Options of {@link startCallbackDelivery}. */
 export interface CallbackDeliveryOptions {
   store: StateStore;
   connection: ConnectionOptions;
   prefix?: string;
-  policy: CallbackUrlPolicy;
+  policy: UrlPolicy;
   timeoutMs?: number;
   logger: FastifyBaseLogger;
   /** Called with each final outcome (for metrics). */
@@ -42,9 +50,9 @@ export function startCallbackDelivery(options: CallbackDeliveryOptions): Worker 
 
     let target;
     try {
-      target = await checkCallbackUrl(url, options.policy);
+      target = await checkPublicUrl(url, options.policy, "callback URL");
     } catch (error) {
-      if (!(error instanceof CallbackUrlError)) throw error;
+      if (!(error instanceof UrlPolicyError)) throw error;
       await record(data.task_id, data.task_name, "invalid_url");
       throw new UnrecoverableError(error.message);
     }
@@ -75,4 +83,17 @@ export function startCallbackDelivery(options: CallbackDeliveryOptions): Worker 
   const worker = new Worker(CALLBACK_QUEUE, deliver, { connection: options.connection, prefix: options.prefix ?? "bull", concurrency: 8 });
   worker.on("error", (error) => logger.error({ err: error }, "callback worker error"));
   return worker;
+}
+
+/** POSTs JSON to a checked URL and resolves with the HTTP status. */
+async function postJson(target: CheckedUrl, body: unknown, timeoutMs: number): Promise<number> {
+  const payload = JSON.stringify(body);
+  const response = await requestPinned(target, {
+    method: "POST",
+    headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload) },
+    body: payload,
+    timeoutMs,
+  });
+  response.resume();
+  return response.statusCode ?? 0;
 }

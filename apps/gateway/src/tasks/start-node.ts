@@ -1,8 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { maskSecrets, type WorkflowContext } from "@wf/context";
+import { UrlPolicyError, checkPublicUrl, maskSecrets, type UrlPolicy, type WorkflowContext } from "@wf/context";
 import type { FastifyBaseLogger } from "fastify";
 import type { GatewayDeps } from "../deps.js";
-import { CallbackUrlError, checkCallbackUrl, type CallbackUrlPolicy } from "../callbacks/url-policy.js";
 import { ApiError } from "../errors/api-error.js";
 import { taskFolder } from "../storage/task-folder.js";
 
@@ -17,11 +16,11 @@ export interface NodeRequest {
 }
 
 /** Refuses a callback URL the policy does not allow: 400 `INVALID_CALLBACK_URL`, naming the rule. */
-export async function assertCallbackUrl(url: string, policy: CallbackUrlPolicy): Promise<void> {
+export async function assertCallbackUrl(url: string, policy: UrlPolicy): Promise<void> {
   try {
-    await checkCallbackUrl(url, policy);
+    await checkPublicUrl(url, policy, "callback URL");
   } catch (error) {
-    if (error instanceof CallbackUrlError) throw new ApiError(400, "INVALID_CALLBACK_URL", error.message);
+    if (error instanceof UrlPolicyError) throw new ApiError(400, "INVALID_CALLBACK_URL", error.message);
     throw error;
   }
 }

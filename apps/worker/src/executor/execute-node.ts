@@ -12,6 +12,7 @@ import {
 import type { StateStore } from "@wf/state-redis";
 import type { Logger } from "pino";
 import type { NodeDefinition } from "../nodes/define-node.js";
+import { downloadInput, type DownloadLimits } from "../inputs/download-input.js";
 import { resolveLocalInput } from "../inputs/local-input.js";
 
 
@@ -22,6 +23,8 @@ export interface ExecutorDeps {
   sharedRoot: string;
   inputRoots: readonly string[];
   tools: { ffmpeg: string; ffprobe: string };
+  /** Limits on http(s) inputs. */
+  downloads: DownloadLimits;
   /** Called once a node with a callback URL has finished (SUCCESS or FAILED), to queue its callback. */
   queueCallback?: (taskId: string, taskName: string) => Promise<void>;
 }
@@ -101,7 +104,10 @@ export async function executeNode(
       logger,
       signal,
       tools: deps.tools,
-      resolveInput: (reference) => resolveLocalInput(reference, deps.inputRoots),
+      resolveInput: (reference) =>
+        /^https?:\/\//i.test(reference)
+          ? downloadInput(reference, storageDir, deps.downloads, signal)
+          : resolveLocalInput(reference, deps.inputRoots),
       progress: async (percent) => {
         const progress = Math.max(0, Math.min(100, Math.round(percent)));
         await write({ status: "IN_PROGRESS", error: null, progress }, "running");

@@ -18,7 +18,8 @@ export interface NodeContext {
   signal: AbortSignal;
   /**
    * Resolves an input reference to a local file the node may read: a path under the configured
-   * input roots (symlinks resolved). Throws an `InputError` otherwise.
+   * input roots (symlinks resolved), or an http(s) URL, downloaded into the task's folder within
+   * the size and time limits. Throws an `InputError` otherwise.
    */
   resolveInput(reference: string): Promise<string>;
   /** Paths of the media tools the worker was configured with. */

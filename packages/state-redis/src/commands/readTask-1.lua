@@ -10,12 +10,11 @@
   or the error CORRUPT_INDEX when the index key holds another type.
 ]]
 local BATCH = 500
-local indexType = redis.call("TYPE", KEYS[1]).ok
-if indexType == "none" then return {} end
-if indexType ~= "hash" then
-  return redis.error_reply("CORRUPT_INDEX " .. KEYS[1] .. " holds a " .. indexType .. ", not a hash")
+-- One call both lists the nodes and checks that the index is a hash (a missing key lists none).
+local members = redis.pcall("HKEYS", KEYS[1])
+if members.err then
+  return redis.error_reply("CORRUPT_INDEX " .. KEYS[1] .. " is not a hash: " .. members.err)
 end
-local members = redis.call("HKEYS", KEYS[1])
 local result = {}
 local expired = {}
 for first = 1, #members, BATCH do

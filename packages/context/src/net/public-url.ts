@@ -1,11 +1,15 @@
+import { WfError } from "../errors.js";
 import { lookup } from "node:dns/promises";
 import { BlockList, isIP } from "node:net";
 
-/** Longest callback URL accepted. */
-export const MAX_CALLBACK_URL_LENGTH = 2048;
+/** Longest URL accepted (callbacks, inputs). */
+export const MAX_URL_LENGTH = 2048;
 
-/** Where callbacks may go. By default only public addresses (no SSRF into private networks). */
-export interface CallbackUrlPolicy {
+/**
+ * Which hosts a service may reach on a user's behalf (callbacks, input downloads). By default
+ * only public addresses: no SSRF into loopback, private or link-local networks.
+ */
+export interface UrlPolicy {
   /** Allow loopback, private and link-local targets (tests, private deployments). */
   allowPrivate: boolean;
   /** Host names or IPs allowed whatever they resolve to. */
@@ -32,40 +36,44 @@ export function isPrivateAddress(address: string): boolean {
   return PRIVATE.check(address, family === 4 ? "ipv4" : "ipv6");
 }
 
-/** A callback URL that passed the policy, with the addresses it may be delivered to. */
-export interface CheckedCallbackUrl {
+/** A URL that passed the policy, with the addresses it may be reached at. */
+export interface CheckedUrl {
   url: URL;
   addresses: { address: string; family: number }[];
 }
 
-/** Why a callback URL was refused. */
-export class CallbackUrlError extends Error {}
+/** Why a URL was refused by the policy. Code `URL_NOT_ALLOWED`. */
+export class UrlPolicyError extends WfError {
+  constructor(message: string) {
+    super("URL_NOT_ALLOWED", message);
+  }
+}
 
 /**
- * Checks a callback URL: http(s), at most 2048 characters, and (unless the policy allows it)
- * resolving only to public addresses. Resolving here and pinning delivery to the checked
- * addresses closes the DNS-rebinding gap between check and use.
+ * Checks a URL: http(s), at most 2048 characters, no credentials, and (unless the policy allows
+ * it) resolving only to public addresses. Connecting only to the returned addresses (see
+ * `requestPinned`) closes the DNS-rebinding gap between check and use.
  */
-export async function checkCallbackUrl(raw: string, policy: CallbackUrlPolicy): Promise<CheckedCallbackUrl> {
-  if (raw.length > MAX_CALLBACK_URL_LENGTH) throw new CallbackUrlError(`callback URL is longer than ${MAX_CALLBACK_URL_LENGTH} characters`);
+export async function checkPublicUrl(raw: string, policy: UrlPolicy, what = "URL"): Promise<CheckedUrl> {
+  if (raw.length > MAX_URL_LENGTH) throw new UrlPolicyError(`${what} is longer than ${MAX_URL_LENGTH} characters`);
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new CallbackUrlError("callback URL is not a valid URL");
+    throw new UrlPolicyError(`${what} is not a valid URL`);
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw new CallbackUrlError("callback URL must be http or https");
-  if (url.username || url.password) throw new CallbackUrlError("callback URL must not carry credentials");
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new UrlPolicyError(`${what} must be http or https`);
+  if (url.username || url.password) throw new UrlPolicyError(`${what} must not carry credentials`);
   const host = url.hostname.replace(/^\[|\]$/g, "");
   let addresses: { address: string; family: number }[];
   try {
     addresses = isIP(host) ? [{ address: host, family: isIP(host) }] : await lookup(host, { all: true, verbatim: true });
   } catch {
-    throw new CallbackUrlError(`callback host ${host} does not resolve`);
+    throw new UrlPolicyError(`${what} host ${host} does not resolve`);
   }
   const exempt = policy.allowPrivate || policy.allowedHosts.includes(host);
   if (!exempt && addresses.some((entry) => isPrivateAddress(entry.address))) {
-    throw new CallbackUrlError(`callback host ${host} resolves to a loopback, private or link-local address`);
+    throw new UrlPolicyError(`${what} host ${host} resolves to a loopback, private or link-local address`);
   }
   return { url, addresses };
 }
