@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import { InvalidContextError } from "./errors.js";
-import { WorkflowContextSchema, type WorkflowContext } from "./workflow-context.js";
+import { CanonicalWorkflowContextSchema, WorkflowContextSchema, type WorkflowContext } from "./workflow-context.js";
 
 /** Flattens zod issues to `path: message` strings, e.g. `stages.a.status: Invalid option`. */
 export function formatIssues(error: z.ZodError): string[] {
@@ -15,6 +15,10 @@ export type ParseResult<T> = { success: true; data: T } | { success: false; issu
 
 /** Validates and normalises an unknown value as a `WorkflowContext`, without throwing. */
 export function safeParseWorkflowContext(value: unknown): ParseResult<WorkflowContext> {
+  // What wf itself wrote is canonical and passes the cheaper strict schema (no status
+  // normalisation); only other writers' values need the lenient one. Both give the same output.
+  const canonical = CanonicalWorkflowContextSchema.safeParse(value);
+  if (canonical.success) return { success: true, data: canonical.data };
   const parsed = WorkflowContextSchema.safeParse(value);
   return parsed.success ? { success: true, data: parsed.data } : { success: false, issues: formatIssues(parsed.error) };
 }

@@ -26,6 +26,8 @@ export type TaskId = z.infer<typeof TaskIdSchema>;
 
 /** Returns `taskId` when it is valid; throws {@link InvalidTaskIdError} naming the rule otherwise. */
 export function assertTaskId(taskId: unknown): string {
+  // Fast path for the common, valid case; zod only runs to explain a refusal.
+  if (typeof taskId === "string" && taskId.length <= MAX_TASK_ID_LENGTH && TASK_ID_PATTERN.test(taskId)) return taskId;
   const parsed = TaskIdSchema.safeParse(taskId);
   if (!parsed.success) {
     const reason = parsed.error.issues[0]?.message ?? `task id must be ${TASK_ID_RULE}`;
