@@ -42,3 +42,10 @@ export function toStoreError(error: unknown, operation: string): unknown {
   const reason = error instanceof Error ? error.message : String(error);
   return new StoreUnavailableError(`redis unavailable during ${operation}: ${reason}`, error);
 }
+
+/** `promise`, with its failure mapped by {@link toStoreError}. */
+export function guarded<T>(promise: Promise<T>, operation: string): Promise<T> {
+  return promise.catch((error: unknown) => {
+    throw toStoreError(error, operation);
+  });
+}

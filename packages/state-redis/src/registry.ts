@@ -1,6 +1,6 @@
 import { parseTaskName } from "@wf/context";
 import { defineStoreCommands } from "./commands/index.js";
-import { StoreConfigError, toStoreError } from "./errors.js";
+import { StoreConfigError, guarded } from "./errors.js";
 import { createKeySpace, type KeyLayout } from "./keys.js";
 import type { RedisConnection } from "./types.js";
 
@@ -56,10 +56,6 @@ export function createNodeRegistry(options: NodeRegistryOptions): NodeRegistry {
   const checkWorkerId = (workerId: string): void => {
     if (!WORKER_ID.test(workerId)) throw new StoreConfigError(`invalid worker id ${JSON.stringify(workerId)}`);
   };
-  const guard = <T>(promise: Promise<T>, operation: string): Promise<T> =>
-    promise.catch((error: unknown) => {
-      throw toStoreError(error, operation);
-    });
 
   return {
     async publish(workerId, nodes, ttlSeconds) {
@@ -69,17 +65,17 @@ export function createNodeRegistry(options: NodeRegistryOptions): NodeRegistry {
         return [node.name, JSON.stringify({ input_schema: node.inputSchema, description: node.description ?? null })];
       });
       const at = now();
-      await guard(
+      await guarded(
         commands.publishNodes(keys.registryHeartbeats, keys.registryNodes, at, at + ttlSeconds * 1000, workerId, pairs),
         "registry publish",
       );
     },
     async withdraw(workerId, names) {
       checkWorkerId(workerId);
-      if (names.length > 0) await guard(commands.withdrawNodes(keys.registryHeartbeats, workerId, [...names]), "registry withdraw");
+      if (names.length > 0) await guarded(commands.withdrawNodes(keys.registryHeartbeats, workerId, [...names]), "registry withdraw");
     },
     async list() {
-      const flat = await guard(commands.listNodes(keys.registryHeartbeats, keys.registryNodes, now()), "registry list");
+      const flat = await guarded(commands.listNodes(keys.registryHeartbeats, keys.registryNodes, now()), "registry list");
       const byName = new Map<string, RegisteredNode>();
       for (let i = 0; i + 2 < flat.length; i += 3) {
         const name = flat[i] as string;

@@ -2,7 +2,7 @@ import { StageStatusSchema, type WorkflowContext } from "@wf/context";
 import { aggregateNodeViews } from "./aggregate.js";
 import { decodeContext, encodeContext } from "./codec.js";
 import { defineStoreCommands } from "./commands/index.js";
-import { StoreConfigError, isCorruptIndexReply, toStoreError } from "./errors.js";
+import { StoreConfigError, guarded, isCorruptIndexReply } from "./errors.js";
 import { createKeySpace } from "./keys.js";
 import { buildNodeView } from "./node-view.js";
 import { getExisting, scanKeys, unlinkAll } from "./scan.js";
@@ -35,10 +35,6 @@ export function createStateStore(options: StateStoreOptions): StateStore {
   }
   const commands = defineStoreCommands(redis);
 
-  const guard = <T>(promise: Promise<T>, operation: string): Promise<T> =>
-    promise.catch((error: unknown) => {
-      throw toStoreError(error, operation);
-    });
 
   const report = (taskId: string, key: string, reason: string): void => {
     logger?.warn({ taskId, key, reason }, "skipping corrupt node state");
@@ -79,7 +75,7 @@ export function createStateStore(options: StateStoreOptions): StateStore {
   async function write(context: object, newAttempt: boolean): Promise<WriteResult> {
     const view = buildNodeView(context, now());
     const key = keys.nodeKey(view.taskId, view.taskName);
-    const [applied, storedStatus] = await guard(
+    const [applied, storedStatus] = await guarded(
       commands.writeNode(
         key,
         keys.indexKey(view.taskId),
@@ -102,16 +98,16 @@ export function createStateStore(options: StateStoreOptions): StateStore {
     createWorkflowState: (context) => write(context, true),
     updateWorkflowState: (context, writeOptions?: WriteOptions) => write(context, writeOptions?.newAttempt ?? false),
     async getWorkflowState(taskId) {
-      const pairs = await guard(readPairs(taskId, keys.indexKey(taskId)), "read");
+      const pairs = await guarded(readPairs(taskId, keys.indexKey(taskId)), "read");
       return aggregateNodeViews(taskId, decodeViews(taskId, pairs));
     },
     async getNodeState(taskId, taskName) {
       const key = keys.nodeKey(taskId, taskName);
-      const raw = await guard(redis.get(key), "read");
+      const raw = await guarded(redis.get(key), "read");
       return raw === null ? null : (decodeViews(taskId, [key, raw])[0] ?? null);
     },
     async deleteWorkflowState(taskId) {
-      return guard(removeTask(taskId, keys.indexKey(taskId)), "delete");
+      return guarded(removeTask(taskId, keys.indexKey(taskId)), "delete");
     },
   };
 }
