@@ -56,8 +56,8 @@ export function defineStoreCommands(redis: Redis | Cluster): StoreCommands {
   const call = (name: ScriptName, ...args: (string | number)[]): Promise<unknown> =>
     ((redis as unknown as Record<ScriptName, ScriptCall>)[name]).call(redis, ...args);
   return {
-    writeNode: async (nodeKey, indexKey, encoded, ttl, taskName, status, newAttempt, statusFromJson) =>
-      (await call(
+    writeNode: (nodeKey, indexKey, encoded, ttl, taskName, status, newAttempt, statusFromJson) =>
+      call(
         "wfWriteNode",
         nodeKey,
         indexKey,
@@ -67,9 +67,9 @@ export function defineStoreCommands(redis: Redis | Cluster): StoreCommands {
         status,
         newAttempt ? "1" : "0",
         statusFromJson ? "1" : "0",
-      )) as [0 | 1, string?],
-    readTask: async (indexKey) => (await call("wfReadTask", indexKey)) as string[],
-    deleteTask: async (indexKey) => (await call("wfDeleteTask", indexKey)) as [number, 0 | 1],
+      ) as Promise<[0 | 1, string?]>,
+    readTask: (indexKey) => call("wfReadTask", indexKey) as Promise<string[]>,
+    deleteTask: (indexKey) => call("wfDeleteTask", indexKey) as Promise<[number, 0 | 1]>,
     publishNodes: async (heartbeats, nodes, nowMs, expiresMs, workerId, pairs) =>
       (await call("wfPublishNodes", heartbeats, nodes, nowMs, expiresMs, workerId, ...pairs)) as number,
     listNodes: async (heartbeats, nodes, nowMs) => (await call("wfListNodes", heartbeats, nodes, nowMs)) as string[],
