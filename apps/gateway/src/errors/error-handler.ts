@@ -48,7 +48,9 @@ function toErrorResponse(error: FastifyError | Error): { status: number; body: E
   }
   if (error instanceof WfError) {
     const status = STATUS_OF_CODE[error.code] ?? 500;
-    return { status, body: { error: { code: error.code, message: status === 500 ? "internal error" : error.message } } };
+    // Say what happened, not how the client library failed (that goes to the log).
+    const message = status === 500 ? "internal error" : status === 503 ? "Redis is unreachable; retry shortly" : error.message;
+    return { status, body: { error: { code: error.code, message } } };
   }
   const known = FASTIFY_ERRORS[(error as FastifyError).code ?? ""];
   if (known) return { status: known.status, body: { error: { code: known.code, message: known.message ?? error.message } } };
@@ -64,7 +66,8 @@ export function installErrorHandling(app: FastifyInstance, hooks: { onStoreUnava
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const { status, body } = toErrorResponse(error);
     if (body.error.code === "STORE_UNAVAILABLE") hooks.onStoreUnavailable?.();
-    if (status >= 500) request.log.error({ err: error }, "request failed");
+    if (status === 503) request.log.warn({ reason: error.message }, "request refused: Redis unreachable");
+    else if (status >= 500) request.log.error({ err: error }, "request failed");
     else request.log.info({ code: body.error.code }, "request refused");
     return reply.status(status).send(body);
   });
