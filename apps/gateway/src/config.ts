@@ -6,6 +6,8 @@ export const GatewayEnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65_535).default(8000),
   HOST: z.string().min(1).default("0.0.0.0"),
   REDIS_URL: z.string().url().default("redis://127.0.0.1:6379"),
+  /** REDIS_URL names one node of a Redis Cluster: keys are hash-tagged, queues use the `{bull}` prefix. */
+  WF_REDIS_CLUSTER: z.stringbool().default(false),
   WF_SHARED_ROOT: z.string().min(1).default("/share/workflows").transform((path) => resolve(path)),
   /** Largest accepted request body, in bytes. */
   WF_BODY_LIMIT: z.coerce.number().int().min(1024).default(1024 * 1024),

@@ -1,6 +1,5 @@
 import { formatIssues } from "@wf/context";
-import { createNodeRegistry, createStateStore } from "@wf/state-redis";
-import { Redis } from "ioredis";
+import { connectRedis, createKeySpace, createNodeRegistry, createStateStore, keyLayoutFor } from "@wf/state-redis";
 import { pino } from "pino";
 import { buildApp } from "./app.js";
 import { startCallbackDelivery } from "./callbacks/callback-delivery.js";
@@ -8,7 +7,6 @@ import { GatewayEnvSchema } from "./config.js";
 import { createGatewayMetrics } from "./metrics/gateway-metrics.js";
 import { createRegistryCatalog } from "./nodes/node-catalog.js";
 import { NodeQueues } from "./queues/node-queues.js";
-import { createFailFastRedis } from "./redis.js";
 
 const env = GatewayEnvSchema.safeParse(process.env);
 if (!env.success) {
@@ -17,17 +15,20 @@ if (!env.success) {
 }
 const config = env.data;
 const logger = pino({ name: "wf-gateway", level: config.LOG_LEVEL });
-const redis = createFailFastRedis(config.REDIS_URL);
-redis.on("error", (error) => logger.warn({ err: error }, "redis connection error"));
-const queueConnection = createFailFastRedis(config.REDIS_URL);
+const cluster = config.WF_REDIS_CLUSTER;
+const redis = connectRedis(config.REDIS_URL, { cluster, mode: "fail-fast" });
+redis.on("error", (error: unknown) => logger.warn({ err: error }, "redis connection error"));
+const queueConnection = connectRedis(config.REDIS_URL, { cluster, mode: "fail-fast" });
 queueConnection.on("error", () => undefined);
 // BullMQ workers block on Redis and must retry forever: they get a connection of their own.
-const callbackConnection = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
+const callbackConnection = connectRedis(config.REDIS_URL, { cluster, mode: "patient" });
 callbackConnection.on("error", () => undefined);
+const keyLayout = keyLayoutFor(redis);
+const { queuePrefix } = createKeySpace(keyLayout);
 
 const callbackRetry = { attempts: config.WF_CALLBACK_ATTEMPTS, backoffMs: config.WF_CALLBACK_BACKOFF_MS };
-const queues = new NodeQueues(queueConnection, "bull", callbackRetry);
-const store = createStateStore({ redis, logger });
+const queues = new NodeQueues(queueConnection, queuePrefix, callbackRetry);
+const store = createStateStore({ redis, logger, keyLayout });
 const callbackPolicy = { allowPrivate: config.WF_CALLBACK_ALLOW_PRIVATE, allowedHosts: config.WF_CALLBACK_ALLOWED_HOSTS };
 
 const metrics = createGatewayMetrics({ defaults: true });
@@ -39,7 +40,7 @@ const app = await buildApp(
     queues,
     redis,
     sharedRoot: config.WF_SHARED_ROOT,
-    nodes: createRegistryCatalog(createNodeRegistry({ redis })),
+    nodes: createRegistryCatalog(createNodeRegistry({ redis, keyLayout })),
     callbackPolicy,
   },
   { logger, bodyLimit: config.WF_BODY_LIMIT },
@@ -47,6 +48,7 @@ const app = await buildApp(
 const callbacks = startCallbackDelivery({
   store,
   connection: callbackConnection,
+  prefix: queuePrefix,
   policy: callbackPolicy,
   timeoutMs: config.WF_CALLBACK_TIMEOUT_MS,
   logger: app.log,

@@ -8,6 +8,8 @@ const pathList = z
 /** Environment of `wf-worker`, validated at start-up. */
 export const WorkerEnvSchema = z.object({
   REDIS_URL: z.string().url().default("redis://127.0.0.1:6379"),
+  /** REDIS_URL names one node of a Redis Cluster: keys are hash-tagged, queues use the `{bull}` prefix. */
+  WF_REDIS_CLUSTER: z.stringbool().default(false),
   WF_SHARED_ROOT: z.string().min(1).default("/share/workflows").transform((path) => resolve(path)),
   /** Colon-separated folders local inputs may come from; default: the shared root. */
   WF_INPUT_ROOTS: pathList.optional(),

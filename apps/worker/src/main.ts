@@ -1,5 +1,5 @@
 import { formatIssues } from "@wf/context";
-import { Redis } from "ioredis";
+import { connectRedis, createKeySpace, keyLayoutFor } from "@wf/state-redis";
 import { pino } from "pino";
 import { WorkerEnvSchema } from "./config.js";
 import { createWorkerMetrics, serveMetrics } from "./metrics/worker-metrics.js";
@@ -13,8 +13,9 @@ if (!env.success) {
 }
 const config = env.data;
 const logger = pino({ name: "wf-worker", level: config.LOG_LEVEL });
-const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
-redis.on("error", (error) => logger.warn({ err: error }, "redis connection error"));
+const redis = connectRedis(config.REDIS_URL, { cluster: config.WF_REDIS_CLUSTER, mode: "patient" });
+redis.on("error", (error: unknown) => logger.warn({ err: error }, "redis connection error"));
+const keyLayout = keyLayoutFor(redis);
 
 const metrics = createWorkerMetrics({ defaults: true });
 const metricsServer = await serveMetrics(metrics.registry, config.WF_METRICS_PORT);
@@ -23,6 +24,8 @@ const worker = await startWorker({
   metrics,
   nodes: builtinNodes,
   redis,
+  keyLayout,
+  queuePrefix: createKeySpace(keyLayout).queuePrefix,
   concurrency: config.WF_CONCURRENCY,
   sharedRoot: config.WF_SHARED_ROOT,
   inputRoots: config.WF_INPUT_ROOTS ?? [config.WF_SHARED_ROOT],

@@ -28,7 +28,7 @@ export interface StartWorkerOptions {
   ffprobePath?: string;
   logger?: Logger;
   keyLayout?: KeyLayout;
-  /** BullMQ key prefix. Default `bull`; use a hash tag such as `{wf}` on a Redis Cluster. */
+  /** BullMQ key prefix. Default: the key space's `queuePrefix` (`bull`, or `{bull}` for `hash-tag`). */
   queuePrefix?: string;
   /** This worker's id in the registry. Default `<hostname>-<pid>-<random>`. */
   workerId?: string;
@@ -87,7 +87,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   const connection = options.redis.isCluster
     ? options.redis
     : (options.redis as Redis).duplicate({ maxRetriesPerRequest: null });
-  const prefix = options.queuePrefix ?? "bull";
+  const prefix = options.queuePrefix ?? createKeySpace(keyLayout).queuePrefix;
   const callbacks = new Queue(CALLBACK_QUEUE, { connection, prefix });
   const deps = {
     store,

@@ -19,3 +19,4 @@ export {
   type NodeRegistryOptions,
   type RegisteredNode,
 } from "./registry.js";
+export { connectRedis, keyLayoutFor, type ConnectOptions, type ConnectionMode } from "./connect.js";

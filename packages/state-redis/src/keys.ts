@@ -24,6 +24,11 @@ export interface KeySpace {
   readonly registryNodes: string;
   /** Pub/sub channel on which cancellations of running nodes are announced to workers. */
   readonly cancelChannel: string;
+  /**
+   * BullMQ key prefix of the node and callback queues: `bull` (BullMQ's default), or `{bull}` in
+   * the hash-tag layout so that each queue's keys stay in one Cluster slot.
+   */
+  readonly queuePrefix: string;
 }
 
 const GLOB_SPECIAL = /[*?[\]\\]/g;
@@ -49,6 +54,7 @@ export function createKeySpace(layout: KeyLayout): KeySpace {
     registryHeartbeats: `${shared}:registry:heartbeats`,
     registryNodes: `${shared}:registry:nodes`,
     cancelChannel: `${shared}:cancel`,
+    queuePrefix: layout === "hash-tag" ? "{bull}" : "bull",
     nodeKey(taskId, taskName) {
       parseTaskName(taskName);
       return `${taskPart(taskId)}:node:${taskName}`;

@@ -1,0 +1,77 @@
+import { mkdir, mkdtemp, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { freePort, makeTestVideo, probeMedia, startRedisCluster, waitFor, type RedisClusterHandle } from "@wf/testing";
+import { Cluster } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startApp, type AppProcess } from "./processes.js";
+
+let cluster: RedisClusterHandle;
+let client: Cluster;
+let root: string;
+let base: string;
+const apps: AppProcess[] = [];
+
+/** Every key on every master whose name contains `text`. */
+async function keysContaining(text: string): Promise<string[]> {
+  const found = await Promise.all(client.nodes("master").map((node) => node.keys(`*${text}*`)));
+  return found.flat().sort();
+}
+
+beforeAll(async () => {
+  cluster = await startRedisCluster(3);
+  client = new Cluster(cluster.nodes);
+  root = await mkdtemp(join(tmpdir(), "wf-e2e-cluster-"));
+  await mkdir(join(root, "inputs"), { recursive: true });
+  await makeTestVideo(join(root, "inputs", "demo.mp4"), 1);
+  const first = cluster.nodes[0] as { host: string; port: number };
+  const env = { REDIS_URL: `redis://${first.host}:${first.port}`, WF_REDIS_CLUSTER: "true", WF_SHARED_ROOT: root };
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  apps.push(startApp("@wf/worker", { ...env, WF_METRICS_PORT: "0" }));
+  apps.push(startApp("@wf/gateway", { ...env, PORT: String(port), HOST: "127.0.0.1" }));
+  await waitFor(
+    async () => {
+      const response = await fetch(`${base}/v1/tasks/supported-tasks`).catch(() => undefined);
+      const text = response?.ok ? await response.text() : "";
+      return text.includes("ffmpeg.extract_audio") || undefined;
+    },
+    30_000,
+    `gateway and worker on the cluster (output: ${apps.map((app) => app.output()).join("\n")})`,
+  );
+});
+
+afterAll(async () => {
+  await Promise.all(apps.map((app) => app.stop()));
+  await client?.quit();
+  await cluster?.stop();
+  await rm(root, { recursive: true, force: true });
+});
+
+describe("end to end on a Redis Cluster (3 masters)", () => {
+  it("runs a node, keeps its keys hash-tagged in one slot, and deletes every trace", async () => {
+    const created = await fetch(`${base}/v1/tasks`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ task_name: "ffmpeg.extract_audio", input_data: { video_path: join(root, "inputs", "demo.mp4") } }),
+    });
+    expect(created.status).toBe(200);
+    const taskId = ((await created.json()) as { task_id: string }).task_id;
+    const final = await waitFor(async () => {
+      const body = (await (await fetch(`${base}/v1/tasks/${taskId}/status`)).json()) as { status: string; result: { output: { audio_path: string } | null } };
+      return body.status === "completed" || body.status === "failed" ? body : undefined;
+    }, 30_000, "the node to finish");
+    expect(final.status).toBe("completed");
+    expect((await probeMedia(final.result.output?.audio_path as string)).streams[0]).toMatchObject({ sample_rate: "16000", channels: 1 });
+
+    const stateKeys = (await keysContaining(taskId)).filter((key) => !key.startsWith("{bull}"));
+    expect(stateKeys).toEqual([`{${taskId}}:node:ffmpeg.extract_audio`, `{${taskId}}:nodes`]);
+    const slots = new Set(await Promise.all(stateKeys.map((key) => client.cluster("KEYSLOT", key))));
+    expect(slots.size).toBe(1);
+
+    const deleted = await fetch(`${base}/v1/tasks/${taskId}/delete`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    expect(((await deleted.json()) as { status: string }).status).toBe("success");
+    expect(await keysContaining(taskId)).toEqual([]);
+    await expect(stat(join(root, taskId))).rejects.toThrow();
+  });
+});

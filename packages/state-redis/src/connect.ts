@@ -1,0 +1,49 @@
+import { Cluster, Redis } from "ioredis";
+import type { KeyLayout } from "./keys.js";
+import type { RedisConnection } from "./types.js";
+
+/** How a connection behaves while Redis is away. */
+export type ConnectionMode =
+  /** Commands fail at once (no offline queue, 1 s timeouts): for request handlers that must answer 503. */
+  | "fail-fast"
+  /** Commands wait for the connection to come back: for workers, and required by BullMQ workers. */
+  | "patient";
+
+/** Options of {@link connectRedis}. */
+export interface ConnectOptions {
+  /** `url` names one node of a Redis Cluster; the others are discovered. */
+  cluster?: boolean;
+  mode: ConnectionMode;
+}
+
+/**
+ * Opens an ioredis client or Cluster for `url` (`redis://[user:password@]host:port[/db]`).
+ * Both modes reconnect by themselves and auto-pipeline concurrent commands.
+ */
+export function connectRedis(url: string, options: ConnectOptions): RedisConnection {
+  const failFast = options.mode === "fail-fast";
+  const perNode = {
+    maxRetriesPerRequest: failFast ? 1 : null,
+    ...(failFast ? { connectTimeout: 1_000, commandTimeout: 1_000 } : {}),
+  };
+  const retryStrategy = (attempt: number): number => Math.min(attempt * 100, 1_000);
+  if (!options.cluster) {
+    return new Redis(url, { ...perNode, enableOfflineQueue: !failFast, enableAutoPipelining: true, retryStrategy });
+  }
+  const parsed = new URL(url);
+  return new Cluster([{ host: parsed.hostname, port: Number(parsed.port || 6379) }], {
+    enableOfflineQueue: !failFast,
+    enableAutoPipelining: true,
+    clusterRetryStrategy: retryStrategy,
+    redisOptions: {
+      ...perNode,
+      ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}),
+      ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
+    },
+  });
+}
+
+/** The key layout a connection needs: `hash-tag` on a Cluster, `plain` otherwise. */
+export function keyLayoutFor(redis: RedisConnection): KeyLayout {
+  return redis.isCluster ? "hash-tag" : "plain";
+}
