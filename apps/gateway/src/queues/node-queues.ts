@@ -1,8 +1,18 @@
 import { CALLBACK_QUEUE, callbackJobOptions, queueNameOf, type CallbackJobData, type NodeJobData } from "@wf/context";
-import { Queue, type ConnectionOptions } from "bullmq";
+import { Queue, type ConnectionOptions, type Job } from "bullmq";
 
 /** Retention of finished jobs in the queue, matching the one-day life of task state. */
 const KEEP_FINISHED = { age: 86_400 };
+
+/** Removes a job; `false` when BullMQ refuses because a worker holds its lock. */
+async function removed(job: Job): Promise<boolean> {
+  try {
+    await job.remove();
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** The gateway's producers for `<service>_queue`, opened on first use. */
 export class NodeQueues {
@@ -40,13 +50,7 @@ export class NodeQueues {
    */
   async removeJob(taskName: string, jobId: string): Promise<boolean> {
     const job = await this.queueOf(taskName).getJob(jobId);
-    if (!job) return true;
-    try {
-      await job.remove();
-      return true;
-    } catch {
-      return false;
-    }
+    return job ? removed(job) : true;
   }
 
   /**
@@ -58,12 +62,7 @@ export class NodeQueues {
     if (!job) return false;
     const state = await job.getState();
     if (state !== "waiting" && state !== "delayed" && state !== "prioritized") return false;
-    try {
-      await job.remove();
-      return true;
-    } catch {
-      return false;
-    }
+    return removed(job);
   }
 
   /** Closes every queue opened so far. */
