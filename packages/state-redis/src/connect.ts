@@ -18,7 +18,9 @@ export interface ConnectOptions {
 
 /**
  * Opens an ioredis client or Cluster for `url` (`redis://[user:password@]host:port[/db]`).
- * Both modes reconnect by themselves and auto-pipeline concurrent commands.
+ * Both modes reconnect by themselves. Auto-pipelining stays off: the store's commands are Lua
+ * scripts and SORT_RO, and with it a whole batch waits for its slowest reply while Node and Redis
+ * take turns; `pnpm bench` measured writes about 1.5x and reads 1.2x faster without it.
  */
 export function connectRedis(url: string, options: ConnectOptions): RedisConnection {
   const failFast = options.mode === "fail-fast";
@@ -28,12 +30,11 @@ export function connectRedis(url: string, options: ConnectOptions): RedisConnect
   };
   const retryStrategy = (attempt: number): number => Math.min(attempt * 100, 1_000);
   if (!options.cluster) {
-    return new Redis(url, { ...perNode, enableOfflineQueue: !failFast, enableAutoPipelining: true, retryStrategy });
+    return new Redis(url, { ...perNode, enableOfflineQueue: !failFast, retryStrategy });
   }
   const parsed = new URL(url);
   return new Cluster([{ host: parsed.hostname, port: Number(parsed.port || 6379) }], {
     enableOfflineQueue: !failFast,
-    enableAutoPipelining: true,
     clusterRetryStrategy: retryStrategy,
     redisOptions: {
       ...perNode,

@@ -14,8 +14,15 @@ export interface KeySpace {
   readonly layout: KeyLayout;
   /** The key holding one node's view: `{task_id}:node:{task_name}`. */
   nodeKey(taskId: string, taskName: string): string;
-  /** The set of a task's node keys, kept atomically with every node write: `{task_id}:nodes`. */
+  /** The prefix of a task's node keys, `{task_id}:node:`: the index lists task names after it. */
+  nodeKeyPrefix(taskId: string): string;
+  /**
+   * A task's index, kept atomically with every node write: `{task_id}:nodes`, a sorted set of
+   * the task's node names scored by their stage status.
+   */
   indexKey(taskId: string): string;
+  /** The `SORT ... GET` pattern of a task's node keys: `{task_id}:node:*` (not a glob). */
+  nodeKeyPattern(taskId: string): string;
   /** A `SCAN MATCH` pattern for the task's node keys, glob characters escaped. */
   nodeScanPattern(taskId: string): string;
   /** Sorted set of live registrations, `<task_name> <worker_id>` scored by expiry (ms). */
@@ -59,8 +66,14 @@ export function createKeySpace(layout: KeyLayout): KeySpace {
       parseTaskName(taskName);
       return `${taskPart(taskId)}:node:${taskName}`;
     },
+    nodeKeyPrefix(taskId) {
+      return `${taskPart(taskId)}:node:`;
+    },
     indexKey(taskId) {
       return `${taskPart(taskId)}:nodes`;
+    },
+    nodeKeyPattern(taskId) {
+      return `${taskPart(taskId)}:node:*`;
     },
     nodeScanPattern(taskId) {
       return `${escapeGlob(taskPart(taskId))}:node:*`;

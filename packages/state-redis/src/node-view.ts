@@ -1,11 +1,4 @@
-import {
-  MissingTaskNameError,
-  assertTaskId,
-  parseTaskName,
-  parseWorkflowContext,
-  type StageStatus,
-  type WorkflowContext,
-} from "@wf/context";
+import { MissingTaskNameError, parseWorkflowContext, type StageStatus, type WorkflowContext } from "@wf/context";
 
 /** One node's view, ready to store: the task's top-level fields plus only that node's stage. */
 export interface NodeView {
@@ -18,20 +11,17 @@ export interface NodeView {
 
 /**
  * Validates a context and keeps only `stages[input_params.task_name]`, stamping `updated_at`.
- * Throws `MissingTaskNameError`, `InvalidTaskNameError`, `InvalidTaskIdError` or
- * `InvalidContextError`; nothing is written when it throws.
+ * Throws `MissingTaskNameError` or `InvalidContextError`; the task id and name are checked when
+ * the node's key is built from them. Nothing is written when it throws.
  */
 export function buildNodeView(input: unknown, now: Date): NodeView {
+  // The parsed context is a fresh copy that nothing else holds, so it is trimmed in place: every
+  // write goes through here, and a second copy of the whole context is measurable.
   const context = parseWorkflowContext(input);
   const taskName = context.input_params.task_name;
   if (!taskName) throw new MissingTaskNameError();
-  parseTaskName(taskName);
-  const taskId = assertTaskId(context.workflow_id);
   const stage = context.stages[taskName];
-  return {
-    taskId,
-    taskName,
-    stageStatus: stage?.status,
-    context: { ...context, updated_at: now.toISOString(), stages: stage ? { [taskName]: stage } : {} },
-  };
+  context.updated_at = now.toISOString();
+  if (Object.keys(context.stages).length !== (stage ? 1 : 0)) context.stages = stage ? { [taskName]: stage } : {};
+  return { taskId: context.workflow_id, taskName, stageStatus: stage?.status, context };
 }

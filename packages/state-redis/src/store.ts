@@ -1,8 +1,9 @@
-import { StageStatusSchema, type WorkflowContext } from "@wf/context";
+import type { WorkflowContext } from "@wf/context";
 import { aggregateNodeViews } from "./aggregate.js";
 import { decodeContext, encodeContext } from "./codec.js";
-import { defineStoreCommands } from "./commands/index.js";
-import { StoreConfigError, guarded, isCorruptIndexReply } from "./errors.js";
+import { defineStoreCommands, type WriteNodeReply } from "./commands/index.js";
+import { CorruptIndexError, StoreConfigError, guarded, toStoreError } from "./errors.js";
+import { createIndexReader } from "./index-read.js";
 import { createKeySpace } from "./keys.js";
 import { buildNodeView } from "./node-view.js";
 import { getExisting, scanKeys, unlinkAll } from "./scan.js";
@@ -34,7 +35,7 @@ export function createStateStore(options: StateStoreOptions): StateStore {
     throw new StoreConfigError('a Redis Cluster needs keyLayout "hash-tag" so that all keys of a task share a slot');
   }
   const commands = defineStoreCommands(redis);
-
+  const readIndex = createIndexReader(redis, commands, keys);
 
   const report = (taskId: string, key: string, reason: string): void => {
     logger?.warn({ taskId, key, reason }, "skipping corrupt node state");
@@ -54,42 +55,44 @@ export function createStateStore(options: StateStoreOptions): StateStore {
   const scanTask = async (taskId: string): Promise<string[]> =>
     getExisting(redis, await scanKeys(redis, keys.nodeScanPattern(taskId), scanCount));
 
-  async function readPairs(taskId: string, indexKey: string): Promise<string[]> {
+  async function readPairs(taskId: string): Promise<string[]> {
     if (scanMode) return scanTask(taskId);
     try {
-      return await commands.readTask(indexKey);
+      return await readIndex(taskId);
     } catch (error) {
-      if (!isCorruptIndexReply(error)) throw error;
-      report(taskId, indexKey, "index key holds another type; reading the task by SCAN");
+      if (!(error instanceof CorruptIndexError)) throw error;
+      report(taskId, keys.indexKey(taskId), "index key holds another type; reading the task by SCAN");
       return scanTask(taskId);
     }
   }
 
-  async function removeTask(taskId: string, indexKey: string): Promise<number> {
-    const [removed, indexWasCorrupt] = await commands.deleteTask(indexKey);
+  async function removeTask(taskId: string): Promise<number> {
+    const [removed, indexWasCorrupt] = await commands.deleteTask(keys.indexKey(taskId), keys.nodeKeyPrefix(taskId));
     if (!scanMode && indexWasCorrupt === 0) return removed;
     // Keys that no index lists (compatibility mode, or a corrupt index) are found by SCAN.
     return removed + (await unlinkAll(redis, await scanKeys(redis, keys.nodeScanPattern(taskId), scanCount)));
   }
 
+  const ttlArgument = String(ttlSeconds);
+
   async function write(context: object, newAttempt: boolean): Promise<WriteResult> {
     const view = buildNodeView(context, now());
     const key = keys.nodeKey(view.taskId, view.taskName);
-    const [applied, storedStatus] = await guarded(
-      commands.writeNode(
+    let reply: WriteNodeReply;
+    try {
+      reply = await commands.writeNode(
         key,
         keys.indexKey(view.taskId),
         encodeContext(view.context),
-        ttlSeconds,
+        ttlArgument,
         view.taskName,
-        view.stageStatus ?? "",
-        newAttempt,
-        scanMode,
-      ),
-      "write",
-    );
-    if (applied === 1) return { written: true, key };
-    return { written: false, key, reason: "STALE_STATUS", storedStatus: StageStatusSchema.parse(storedStatus) };
+        view.stageStatus,
+        newAttempt ? "new-attempt" : scanMode ? "status-json" : "index",
+      );
+    } catch (error) {
+      throw toStoreError(error, "write");
+    }
+    return reply.written ? { written: true, key } : { written: false, key, reason: "STALE_STATUS", storedStatus: reply.storedStatus };
   }
 
   return {
@@ -98,7 +101,7 @@ export function createStateStore(options: StateStoreOptions): StateStore {
     createWorkflowState: (context) => write(context, true),
     updateWorkflowState: (context, writeOptions?: WriteOptions) => write(context, writeOptions?.newAttempt ?? false),
     async getWorkflowState(taskId) {
-      const pairs = await guarded(readPairs(taskId, keys.indexKey(taskId)), "read");
+      const pairs = await guarded(readPairs(taskId), "read");
       return aggregateNodeViews(taskId, decodeViews(taskId, pairs));
     },
     async getNodeState(taskId, taskName) {
@@ -107,7 +110,7 @@ export function createStateStore(options: StateStoreOptions): StateStore {
       return raw === null ? null : (decodeViews(taskId, [key, raw])[0] ?? null);
     },
     async deleteWorkflowState(taskId) {
-      return guarded(removeTask(taskId, keys.indexKey(taskId)), "delete");
+      return guarded(removeTask(taskId), "delete");
     },
   };
 }

@@ -1,13 +1,42 @@
+import type { StageStatus } from "@wf/context";
 import type { Cluster, Redis } from "ioredis";
 import deleteTask from "./deleteTask-1.lua";
 import listNodes from "./listNodes-2.lua";
 import publishNodes from "./publishNodes-2.lua";
 import withdrawNodes from "./withdrawNodes-1.lua";
+import pruneNodes from "./pruneNodes-1.lua";
 import readTask from "./readTask-1.lua";
 import writeNode from "./writeNode-2.lua";
 
 /** Prefix of the error the scripts raise when a task's index key holds another type. */
 export const CORRUPT_INDEX = "CORRUPT_INDEX";
+
+/**
+ * How a node write checks the status rule: against the status in the task's index (the usual
+ * case), not at all (`new-attempt`), or against the status in the stored node's JSON
+ * (`status-json`: keys that writers without an index may also write).
+ */
+export type WriteCheck = "index" | "new-attempt" | "status-json";
+
+/**
+ * The score of a node in its task's index: its stage status as a number, so that the write
+ * script compares statuses without mapping tables. The order is the status rule's.
+ */
+export const STATUS_CODES: Readonly<Record<StageStatus | "none", number>> = {
+  none: -1,
+  PENDING: 0,
+  IN_PROGRESS: 1,
+  SUCCESS: 2,
+  FAILED: 3,
+  CANCELLED: 4,
+};
+
+const STATUS_OF_CODE = new Map<number, StageStatus>(
+  Object.entries(STATUS_CODES).flatMap(([status, code]) => (status === "none" ? [] : [[code, status as StageStatus]])),
+);
+
+/** Outcome of `writeNode`: written, or refused with the stored status. */
+export type WriteNodeReply = { written: true } | { written: false; storedStatus: StageStatus };
 
 /** The store's atomic operations, each one Lua script named after the number of keys it takes. */
 export interface StoreCommands {
@@ -15,16 +44,17 @@ export interface StoreCommands {
     nodeKey: string,
     indexKey: string,
     encoded: string,
-    ttlSeconds: number,
+    ttlSeconds: string,
     taskName: string,
-    status: string,
-    newAttempt: boolean,
-    statusFromJson: boolean,
-  ): Promise<[0 | 1, string?]>;
-  /** `[key, value, key, value, …]` of the indexed nodes that exist. */
-  readTask(indexKey: string): Promise<string[]>;
+    status: StageStatus | undefined,
+    check: WriteCheck,
+  ): Promise<WriteNodeReply>;
+  /** `[task name, value, task name, value, …]` of the indexed nodes that exist. */
+  readTask(indexKey: string, nodeKeyPrefix: string): Promise<string[]>;
+  /** Removes the index members of `taskNames` whose node key does not exist; returns how many. */
+  pruneNodes(indexKey: string, nodeKeyPrefix: string, taskNames: readonly string[]): Promise<number>;
   /** `[node keys removed, 1 when the index key was of another type]`. */
-  deleteTask(indexKey: string): Promise<[number, 0 | 1]>;
+  deleteTask(indexKey: string, nodeKeyPrefix: string): Promise<[number, 0 | 1]>;
   publishNodes(heartbeats: string, nodes: string, nowMs: number, expiresMs: number, workerId: string, pairs: string[]): Promise<number>;
   /** `[task_name, worker_id, description, …]` of the live registrations. */
   listNodes(heartbeats: string, nodes: string, nowMs: number): Promise<string[]>;
@@ -34,6 +64,7 @@ export interface StoreCommands {
 const SCRIPTS = {
   wfWriteNode: { numberOfKeys: 2, lua: writeNode },
   wfReadTask: { numberOfKeys: 1, lua: readTask },
+  wfPruneNodes: { numberOfKeys: 1, lua: pruneNodes },
   wfDeleteTask: { numberOfKeys: 1, lua: deleteTask },
   wfPublishNodes: { numberOfKeys: 2, lua: publishNodes },
   wfListNodes: { numberOfKeys: 2, lua: listNodes },
@@ -56,20 +87,20 @@ export function defineStoreCommands(redis: Redis | Cluster): StoreCommands {
   const call = (name: ScriptName, ...args: (string | number)[]): Promise<unknown> =>
     ((redis as unknown as Record<ScriptName, ScriptCall>)[name]).call(redis, ...args);
   return {
-    writeNode: (nodeKey, indexKey, encoded, ttl, taskName, status, newAttempt, statusFromJson) =>
-      call(
-        "wfWriteNode",
-        nodeKey,
-        indexKey,
-        encoded,
-        ttl,
-        taskName,
-        status,
-        newAttempt ? "1" : "0",
-        statusFromJson ? "1" : "0",
-      ) as Promise<[0 | 1, string?]>,
-    readTask: (indexKey) => call("wfReadTask", indexKey) as Promise<string[]>,
-    deleteTask: (indexKey) => call("wfDeleteTask", indexKey) as Promise<[number, 0 | 1]>,
+    // Arguments are kept few: each one costs on both sides of every write.
+    async writeNode(nodeKey, indexKey, encoded, ttl, taskName, status, check) {
+      const code = STATUS_CODES[status ?? "none"];
+      const [written, storedCode] = (await (check === "index"
+        ? call("wfWriteNode", nodeKey, indexKey, encoded, ttl, taskName, code)
+        : call("wfWriteNode", nodeKey, indexKey, encoded, ttl, taskName, code, check))) as [0 | 1, number?];
+      if (written === 1) return { written: true };
+      const storedStatus = STATUS_OF_CODE.get(storedCode ?? Number.NaN);
+      if (!storedStatus) throw new Error(`the write script refused with an unknown status code ${String(storedCode)}`);
+      return { written: false, storedStatus };
+    },
+    readTask: (indexKey, prefix) => call("wfReadTask", indexKey, prefix) as Promise<string[]>,
+    pruneNodes: (indexKey, prefix, taskNames) => call("wfPruneNodes", indexKey, prefix, ...taskNames) as Promise<number>,
+    deleteTask: (indexKey, prefix) => call("wfDeleteTask", indexKey, prefix) as Promise<[number, 0 | 1]>,
     publishNodes: async (heartbeats, nodes, nowMs, expiresMs, workerId, pairs) =>
       (await call("wfPublishNodes", heartbeats, nodes, nowMs, expiresMs, workerId, ...pairs)) as number,
     listNodes: async (heartbeats, nodes, nowMs) => (await call("wfListNodes", heartbeats, nodes, nowMs)) as string[],

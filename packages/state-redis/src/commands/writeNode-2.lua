@@ -1,72 +1,78 @@
 --[[
   Writes one node's view and records it in the task's index, atomically.
 
-  The index is a hash: field = node key, value = the node's stage status. It lets reads find a
-  task's nodes without SCAN and lets this script enforce the status rule without decoding JSON.
+  The index is a sorted set: member = task name, score = the node's status code (-1 no stage,
+  0 PENDING, 1 IN_PROGRESS, 2 SUCCESS, 3 FAILED, 4 CANCELLED: STATUS_CODES in index.ts). It
+  lets reads find a task's nodes without SCAN (a native `SORT ... GET`) and lets this script
+  enforce the status rule without decoding JSON.
 
   The monotonic rule: a node's status only moves forward,
-    PENDING (0) -> IN_PROGRESS (1) -> SUCCESS | FAILED | CANCELLED (2, final).
+    PENDING -> IN_PROGRESS -> SUCCESS | FAILED | CANCELLED (final).
   A write whose status ranks below the stored one is refused, and a final status is only
   replaced by the same status (an update of a finished node, e.g. its callback outcome).
   A write that starts a new attempt (retry / re-run) replaces anything.
   A node that does not exist (never written, or expired) never blocks a write.
 
+  Every write runs this script, so its common path is kept to three calls (ZSCORE, SET, TTL;
+  ZADD too when the status changes) and its arguments to the few it needs.
+
   KEYS[1] node key
-  KEYS[2] task index key (hash: node key -> stage status)
+  KEYS[2] task index key (sorted set: task name -> status code)
   ARGV[1] encoded node view (JSON)
   ARGV[2] TTL in seconds
-  ARGV[3] task name (the stage to compare)
-  ARGV[4] new stage status, canonical ("" when the view carries no stage)
-  ARGV[5] "1" when the write starts a new attempt
-  ARGV[6] "1" to read the stored status from the node's JSON instead of the index, for keys that
-          writers without an index may also write (scan read strategy)
+  ARGV[3] task name (the index member, and the stage to compare)
+  ARGV[4] new status code
+  ARGV[5] optional mode:
+          "new-attempt"  the write starts a new attempt: no status check
+          "status-json"  read the stored status from the node's JSON instead of the index, for
+                         keys that writers without an index may also write (scan read strategy)
 
-  Returns {1} when written, {0, stored_status} when refused, or the error CORRUPT_INDEX when
-  the index key holds another type (nothing is written then).
+  Returns {1} when written, {0, stored status code} when refused, or the error CORRUPT_INDEX
+  when the index key holds another type (nothing is written then).
+  The body runs on every call, so the common path creates no tables or functions.
 ]]
 local ttl = tonumber(ARGV[2])
+local incoming = tonumber(ARGV[4])
+local mode = ARGV[5]
 
--- One call both reads the stored status and checks that the index is a hash.
-local current = redis.pcall("HGET", KEYS[2], KEYS[1])
-if type(current) == "table" and current.err then
-  return redis.error_reply("CORRUPT_INDEX " .. KEYS[2] .. " is not a hash: " .. current.err)
+-- One call both reads the indexed status and checks that the index is a sorted set.
+local indexed = redis.pcall("ZSCORE", KEYS[2], ARGV[3])
+if type(indexed) == "table" then
+  return redis.error_reply("CORRUPT_INDEX " .. KEYS[2] .. " is not a sorted set: " .. tostring(indexed.err))
+end
+indexed = tonumber(indexed)
+
+local stored = indexed
+if mode == "new-attempt" then
+  stored = nil
+elseif mode == "status-json" then
+  stored = nil
+  local ok, decoded = pcall(cjson.decode, redis.call("GET", KEYS[1]) or "")
+  local stage = ok and type(decoded) == "table" and type(decoded.stages) == "table" and decoded.stages[ARGV[3]]
+  if type(stage) == "table" and type(stage.status) == "string" then
+    -- Canonical spellings, and those that writers without the store may have left.
+    local codes = { PENDING = 0, IN_PROGRESS = 1, RUNNING = 1, SUCCESS = 2, COMPLETED = 2, FAILED = 3,
+      FAILURE = 3, CANCELLED = 4, CANCELED = 4 }
+    stored = codes[string.upper(stage.status)]
+  end
 end
 
-if ARGV[5] ~= "1" then
-  if ARGV[6] == "1" then
-    current = nil
-    local raw = redis.call("GET", KEYS[1])
-    local ok, decoded = pcall(cjson.decode, raw or "")
-    if ok and type(decoded) == "table" and type(decoded.stages) == "table" then
-      local stage = decoded.stages[ARGV[3]]
-      if type(stage) == "table" and type(stage.status) == "string" then
-        current = string.upper(stage.status)
-        -- Spellings that writers without the store may have left in a node's JSON.
-        if current == "RUNNING" then current = "IN_PROGRESS"
-        elseif current == "COMPLETED" then current = "SUCCESS"
-        elseif current == "FAILURE" then current = "FAILED"
-        elseif current == "CANCELED" then current = "CANCELLED" end
-      end
-    end
-  elseif current and redis.call("EXISTS", KEYS[1]) == 0 then
-    -- The index entry outlives an expired node; only a live node's status counts.
-    current = nil
-  end
-
-  if current then
-    local incoming = ARGV[4]
-    if current == "SUCCESS" or current == "FAILED" or current == "CANCELLED" then
-      if incoming ~= current then return {0, current} end
-    elseif current == "IN_PROGRESS" and (incoming == "PENDING" or incoming == "") then
-      return {0, current}
-    end
-  end
+-- The rule: a final status (>= 2) only takes itself; IN_PROGRESS (1) refuses anything lower.
+if stored and ((stored >= 2 and incoming ~= stored) or (stored == 1 and incoming < 1)) then
+  -- An index entry outlives an expired node, and only a live node's status counts. Checked
+  -- only here, on the rare refusal, to keep the common path short.
+  if mode == "status-json" or redis.call("EXISTS", KEYS[1]) == 1 then return {0, stored} end
 end
 
 redis.call("SET", KEYS[1], ARGV[1], "EX", ttl)
-redis.call("HSET", KEYS[2], KEYS[1], ARGV[4])
--- The index must outlive its newest node: extend, never shorten, its expiry.
+if indexed ~= incoming then
+  redis.call("ZADD", KEYS[2], incoming, ARGV[3])
+end
+-- The index must outlive its newest node: its expiry is extended, never shortened. It is
+-- extended past the node's by a margin (10% of the TTL, at most an hour), so that a node writing
+-- progress every second extends it once per margin rather than on every write. An index that
+-- outlives its nodes by that margin is harmless: reads prune it, deletes remove it.
 if redis.call("TTL", KEYS[2]) < ttl then
-  redis.call("EXPIRE", KEYS[2], ttl)
+  redis.call("EXPIRE", KEYS[2], ttl + math.min(math.ceil(ttl / 10), 3600))
 end
 return {1}
