@@ -17,9 +17,9 @@ const SIZES = args.includes("--sizes") && sizesArg ? sizesArg.split(",").map(Num
 const NODES = ["ffmpeg.extract_audio", "faster_whisper.transcribe_audio", "llm.summarize_text"];
 const SAMPLE_TASKS = 200;
 const READS = 2_000;
-const WRITES = 40_000;
+const WRITES = 60_000;
 const WRITE_CONCURRENCY = 256;
-const WRITE_ROUNDS = 8;
+const WRITE_ROUNDS = 12;
 
 function nodeContext(taskId, taskName, status = "SUCCESS") {
   return {

@@ -1,7 +1,7 @@
 import type { WorkflowContext } from "@wf/context";
 import { aggregateNodeViews } from "./aggregate.js";
 import { decodeContext, encodeContext } from "./codec.js";
-import { defineStoreCommands, type WriteNodeReply } from "./commands/index.js";
+import { WRITTEN, defineStoreCommands, statusOfCode } from "./commands/index.js";
 import { CorruptIndexError, StoreConfigError, guarded, toStoreError } from "./errors.js";
 import { createIndexReader } from "./index-read.js";
 import { createKeySpace } from "./keys.js";
@@ -78,7 +78,7 @@ export function createStateStore(options: StateStoreOptions): StateStore {
   async function write(context: object, newAttempt: boolean): Promise<WriteResult> {
     const view = buildNodeView(context, now());
     const key = keys.nodeKey(view.taskId, view.taskName);
-    let reply: WriteNodeReply;
+    let reply: number;
     try {
       reply = await commands.writeNode(
         key,
@@ -92,7 +92,8 @@ export function createStateStore(options: StateStoreOptions): StateStore {
     } catch (error) {
       throw toStoreError(error, "write");
     }
-    return reply.written ? { written: true, key } : { written: false, key, reason: "STALE_STATUS", storedStatus: reply.storedStatus };
+    if (reply === WRITTEN) return { written: true, key };
+    return { written: false, key, reason: "STALE_STATUS", storedStatus: statusOfCode(reply) };
   }
 
   return {

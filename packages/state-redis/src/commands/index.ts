@@ -31,12 +31,19 @@ export const STATUS_CODES: Readonly<Record<StageStatus | "none", number>> = {
   CANCELLED: 4,
 };
 
+/** What `writeNode` answers when it wrote; any other answer is the stored status code that refused the write. */
+export const WRITTEN = -1;
+
 const STATUS_OF_CODE = new Map<number, StageStatus>(
   Object.entries(STATUS_CODES).flatMap(([status, code]) => (status === "none" ? [] : [[code, status as StageStatus]])),
 );
 
-/** Outcome of `writeNode`: written, or refused with the stored status. */
-export type WriteNodeReply = { written: true } | { written: false; storedStatus: StageStatus };
+/** The status a code of the index stands for. */
+export function statusOfCode(code: number): StageStatus {
+  const status = STATUS_OF_CODE.get(code);
+  if (!status) throw new Error(`unknown status code ${code} in a task index`);
+  return status;
+}
 
 /** The store's atomic operations, each one Lua script named after the number of keys it takes. */
 export interface StoreCommands {
@@ -48,7 +55,7 @@ export interface StoreCommands {
     taskName: string,
     status: StageStatus | undefined,
     check: WriteCheck,
-  ): Promise<WriteNodeReply>;
+  ): Promise<number>;
   /** `[task name, value, task name, value, …]` of the indexed nodes that exist. */
   readTask(indexKey: string, nodeKeyPrefix: string): Promise<string[]>;
   /** Removes the index members of `taskNames` whose node key does not exist; returns how many. */
@@ -88,16 +95,10 @@ export function defineStoreCommands(redis: Redis | Cluster): StoreCommands {
     ((redis as unknown as Record<ScriptName, ScriptCall>)[name]).call(redis, ...args);
   return {
     // Arguments are kept few: each one costs on both sides of every write.
-    async writeNode(nodeKey, indexKey, encoded, ttl, taskName, status, check) {
-      const code = STATUS_CODES[status ?? "none"];
-      const [written, storedCode] = (await (check === "index"
-        ? call("wfWriteNode", nodeKey, indexKey, encoded, ttl, taskName, code)
-        : call("wfWriteNode", nodeKey, indexKey, encoded, ttl, taskName, code, check))) as [0 | 1, number?];
-      if (written === 1) return { written: true };
-      const storedStatus = STATUS_OF_CODE.get(storedCode ?? Number.NaN);
-      if (!storedStatus) throw new Error(`the write script refused with an unknown status code ${String(storedCode)}`);
-      return { written: false, storedStatus };
-    },
+    writeNode: (nodeKey, indexKey, encoded, ttl, taskName, status, check) =>
+      (check === "index"
+        ? call("wfWriteNode", nodeKey, indexKey, encoded, ttl, taskName, STATUS_CODES[status ?? "none"])
+        : call("wfWriteNode", nodeKey, indexKey, encoded, ttl, taskName, STATUS_CODES[status ?? "none"], check)) as Promise<number>,
     readTask: (indexKey, prefix) => call("wfReadTask", indexKey, prefix) as Promise<string[]>,
     pruneNodes: (indexKey, prefix, taskNames) => call("wfPruneNodes", indexKey, prefix, ...taskNames) as Promise<number>,
     deleteTask: (indexKey, prefix) => call("wfDeleteTask", indexKey, prefix) as Promise<[number, 0 | 1]>,

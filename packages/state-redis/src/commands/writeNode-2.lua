@@ -27,10 +27,11 @@
           "status-json"  read the stored status from the node's JSON instead of the index, for
                          keys that writers without an index may also write (scan read strategy)
 
-  Returns {1} when written, {0, stored status code} when refused, or the error CORRUPT_INDEX
-  when the index key holds another type (nothing is written then).
+  Returns WRITTEN (-1) when written, the stored status code when that refuses the write, or the
+  error CORRUPT_INDEX when the index key holds another type (nothing is written then).
   The body runs on every call, so the common path creates no tables or functions.
 ]]
+local WRITTEN = -1
 local ttl = tonumber(ARGV[2])
 local incoming = tonumber(ARGV[4])
 local mode = ARGV[5]
@@ -61,7 +62,7 @@ end
 if stored and ((stored >= 2 and incoming ~= stored) or (stored == 1 and incoming < 1)) then
   -- An index entry outlives an expired node, and only a live node's status counts. Checked
   -- only here, on the rare refusal, to keep the common path short.
-  if mode == "status-json" or redis.call("EXISTS", KEYS[1]) == 1 then return {0, stored} end
+  if mode == "status-json" or redis.call("EXISTS", KEYS[1]) == 1 then return stored end
 end
 
 redis.call("SET", KEYS[1], ARGV[1], "EX", ttl)
@@ -75,4 +76,4 @@ end
 if redis.call("TTL", KEYS[2]) < ttl then
   redis.call("EXPIRE", KEYS[2], ttl + math.min(math.ceil(ttl / 10), 3600))
 end
-return {1}
+return WRITTEN
