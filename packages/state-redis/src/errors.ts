@@ -26,6 +26,11 @@ export class CorruptIndexError extends WfError {
   }
 }
 
+/** Whether a Redis reply error says a key holds another type (`WRONGTYPE`). */
+export function isWrongTypeReply(error: unknown): error is Error {
+  return error instanceof Error && error.name === "ReplyError" && error.message.startsWith("WRONGTYPE");
+}
+
 /** Whether a Redis reply error is the scripts' `CORRUPT_INDEX`. */
 export function isCorruptIndexReply(error: unknown): error is Error {
   return error instanceof Error && error.name === "ReplyError" && error.message.startsWith(CORRUPT_INDEX);

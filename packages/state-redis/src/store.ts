@@ -2,7 +2,7 @@ import type { WorkflowContext } from "@wf/context";
 import { aggregateNodeViews } from "./aggregate.js";
 import { decodeContext, encodeContext } from "./codec.js";
 import { WRITTEN, defineStoreCommands, statusOfCode } from "./commands/index.js";
-import { CorruptIndexError, StoreConfigError, guarded, toStoreError } from "./errors.js";
+import { CorruptIndexError, StoreConfigError, guarded, isWrongTypeReply, toStoreError } from "./errors.js";
 import { createIndexReader } from "./index-read.js";
 import { createKeySpace } from "./keys.js";
 import { buildNodeView } from "./node-view.js";
@@ -58,7 +58,9 @@ export function createStateStore(options: StateStoreOptions): StateStore {
   async function readPairs(taskId: string): Promise<string[]> {
     if (scanMode) return scanTask(taskId);
     try {
-      return await readIndex(taskId);
+      const { pairs, foreign } = await readIndex(taskId);
+      for (const { key, type } of foreign) report(taskId, key, `node key holds a ${type}, not a string`);
+      return pairs;
     } catch (error) {
       if (!(error instanceof CorruptIndexError)) throw error;
       report(taskId, keys.indexKey(taskId), "index key holds another type; reading the task by SCAN");
@@ -107,7 +109,14 @@ export function createStateStore(options: StateStoreOptions): StateStore {
     },
     async getNodeState(taskId, taskName) {
       const key = keys.nodeKey(taskId, taskName);
-      const raw = await guarded(redis.get(key), "read");
+      let raw: string | null;
+      try {
+        raw = await redis.get(key);
+      } catch (error) {
+        if (!isWrongTypeReply(error)) throw toStoreError(error, "read");
+        report(taskId, key, `node key holds another type: ${error.message}`);
+        return null;
+      }
       return raw === null ? null : (decodeViews(taskId, [key, raw])[0] ?? null);
     },
     async deleteWorkflowState(taskId) {

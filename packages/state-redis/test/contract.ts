@@ -242,6 +242,30 @@ export function describeStoreContract(
       expect(await store.getNodeState(taskId, "c.none")).toBeNull();
     });
 
+    it("an indexed node key of another type is reported, kept in the index and removed by delete", async () => {
+      const redis = connect();
+      const events: CorruptNodeEvent[] = [];
+      const store = storeFor({ onCorruptNode: (event) => events.push(event) });
+      const taskId = uniqueTaskId();
+      await store.createWorkflowState(buildContext(taskId, "a.one"));
+      await store.createWorkflowState(buildContext(taskId, "b.foreign"));
+      const foreignKey = store.nodeKey(taskId, "b.foreign");
+      await redis.del(foreignKey);
+      await redis.hset(foreignKey, "written", "by something else");
+      for (let read = 0; read < 2; read++) {
+        expect(Object.keys((await store.getWorkflowState(taskId))?.stages ?? {})).toEqual(["a.one"]);
+      }
+      expect(await store.getNodeState(taskId, "b.foreign")).toBeNull();
+      expect(events).toEqual([
+        { taskId, key: foreignKey, reason: expect.stringContaining("hash") },
+        { taskId, key: foreignKey, reason: expect.stringContaining("hash") },
+        { taskId, key: foreignKey, reason: expect.stringContaining("another type") },
+      ]);
+      expect(await redis.zrange(store.keys.indexKey(taskId), "0", "-1")).toEqual(["a.one", "b.foreign"]);
+      expect(await store.deleteWorkflowState(taskId)).toBe(2);
+      expect(await redis.exists(foreignKey, store.nodeKey(taskId, "a.one"), store.keys.indexKey(taskId))).toBe(0);
+    });
+
     it("a foreign value at the index key never breaks a read or a delete, and a write refuses it", async () => {
       const redis = connect();
       const events: CorruptNodeEvent[] = [];

@@ -56,10 +56,16 @@ export interface StoreCommands {
     status: StageStatus | undefined,
     check: WriteCheck,
   ): Promise<number>;
-  /** `[task name, value, task name, value, …]` of the indexed nodes that exist. */
-  readTask(indexKey: string, nodeKeyPrefix: string): Promise<string[]>;
-  /** Removes the index members of `taskNames` whose node key does not exist; returns how many. */
-  pruneNodes(indexKey: string, nodeKeyPrefix: string, taskNames: readonly string[]): Promise<number>;
+  /**
+   * `[[task name, value, …], [task name, type, …]]`: the indexed nodes that exist, and those whose
+   * key holds another type. Members whose key expired are removed from the index.
+   */
+  readTask(indexKey: string, nodeKeyPrefix: string): Promise<[string[], string[]]>;
+  /**
+   * Settles members a read could not fetch: removes those whose key expired, and returns
+   * `[task name, type, …]` of those whose key holds another type.
+   */
+  pruneNodes(indexKey: string, nodeKeyPrefix: string, taskNames: readonly string[]): Promise<string[]>;
   /** `[node keys removed, 1 when the index key was of another type]`. */
   deleteTask(indexKey: string, nodeKeyPrefix: string): Promise<[number, 0 | 1]>;
   publishNodes(heartbeats: string, nodes: string, nowMs: number, expiresMs: number, workerId: string, pairs: string[]): Promise<number>;
@@ -99,8 +105,8 @@ export function defineStoreCommands(redis: Redis | Cluster): StoreCommands {
       (check === "index"
         ? call("wfWriteNode", nodeKey, indexKey, encoded, ttl, taskName, STATUS_CODES[status ?? "none"])
         : call("wfWriteNode", nodeKey, indexKey, encoded, ttl, taskName, STATUS_CODES[status ?? "none"], check)) as Promise<number>,
-    readTask: (indexKey, prefix) => call("wfReadTask", indexKey, prefix) as Promise<string[]>,
-    pruneNodes: (indexKey, prefix, taskNames) => call("wfPruneNodes", indexKey, prefix, ...taskNames) as Promise<number>,
+    readTask: (indexKey, prefix) => call("wfReadTask", indexKey, prefix) as Promise<[string[], string[]]>,
+    pruneNodes: (indexKey, prefix, taskNames) => call("wfPruneNodes", indexKey, prefix, ...taskNames) as Promise<string[]>,
     deleteTask: (indexKey, prefix) => call("wfDeleteTask", indexKey, prefix) as Promise<[number, 0 | 1]>,
     publishNodes: async (heartbeats, nodes, nowMs, expiresMs, workerId, pairs) =>
       (await call("wfPublishNodes", heartbeats, nodes, nowMs, expiresMs, workerId, ...pairs)) as number,
