@@ -54,6 +54,8 @@ export function createKeySpace(layout: KeyLayout): KeySpace {
     assertTaskId(taskId);
     return layout === "hash-tag" ? `{${taskId}}` : taskId;
   };
+  // The scripts build node keys the same way: this prefix followed by a task name from the index.
+  const nodeKeyPrefix = (taskId: string): string => `${taskPart(taskId)}:node:`;
   // Task ids cannot contain ":", so no task's keys can take these names.
   const shared = layout === "hash-tag" ? "{wf}" : "wf";
   return {
@@ -64,16 +66,14 @@ export function createKeySpace(layout: KeyLayout): KeySpace {
     queuePrefix: layout === "hash-tag" ? "{bull}" : "bull",
     nodeKey(taskId, taskName) {
       parseTaskName(taskName);
-      return `${taskPart(taskId)}:node:${taskName}`;
+      return `${nodeKeyPrefix(taskId)}${taskName}`;
     },
-    nodeKeyPrefix(taskId) {
-      return `${taskPart(taskId)}:node:`;
-    },
+    nodeKeyPrefix,
     indexKey(taskId) {
       return `${taskPart(taskId)}:nodes`;
     },
     nodeKeyPattern(taskId) {
-      return `${taskPart(taskId)}:node:*`;
+      return `${nodeKeyPrefix(taskId)}*`;
     },
     nodeScanPattern(taskId) {
       return `${escapeGlob(taskPart(taskId))}:node:*`;

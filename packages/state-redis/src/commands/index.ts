@@ -2,10 +2,10 @@ import type { StageStatus } from "@wf/context";
 import type { Cluster, Redis } from "ioredis";
 import deleteTask from "./deleteTask-1.lua";
 import listNodes from "./listNodes-2.lua";
-import publishNodes from "./publishNodes-2.lua";
-import withdrawNodes from "./withdrawNodes-1.lua";
 import pruneNodes from "./pruneNodes-1.lua";
+import publishNodes from "./publishNodes-2.lua";
 import readTask from "./readTask-1.lua";
+import withdrawNodes from "./withdrawNodes-1.lua";
 import writeNode from "./writeNode-2.lua";
 
 /** Prefix of the error the scripts raise when a task's index key holds another type. */
@@ -101,10 +101,11 @@ export function defineStoreCommands(redis: Redis | Cluster): StoreCommands {
     ((redis as unknown as Record<ScriptName, ScriptCall>)[name]).call(redis, ...args);
   return {
     // Arguments are kept few: each one costs on both sides of every write.
-    writeNode: (nodeKey, indexKey, encoded, ttl, taskName, status, check) =>
-      (check === "index"
-        ? call("wfWriteNode", nodeKey, indexKey, encoded, ttl, taskName, STATUS_CODES[status ?? "none"])
-        : call("wfWriteNode", nodeKey, indexKey, encoded, ttl, taskName, STATUS_CODES[status ?? "none"], check)) as Promise<number>,
+    writeNode(nodeKey, indexKey, encoded, ttl, taskName, status, check) {
+      const args = [nodeKey, indexKey, encoded, ttl, taskName, STATUS_CODES[status ?? "none"]];
+      // The usual check is the script's default, so it costs no argument.
+      return (check === "index" ? call("wfWriteNode", ...args) : call("wfWriteNode", ...args, check)) as Promise<number>;
+    },
     readTask: (indexKey, prefix) => call("wfReadTask", indexKey, prefix) as Promise<[string[], string[]]>,
     pruneNodes: (indexKey, prefix, taskNames) => call("wfPruneNodes", indexKey, prefix, ...taskNames) as Promise<string[]>,
     deleteTask: (indexKey, prefix) => call("wfDeleteTask", indexKey, prefix) as Promise<[number, 0 | 1]>,
