@@ -16,8 +16,8 @@ export interface IndexedNodes {
 export type IndexReader = (taskId: string) => Promise<IndexedNodes>;
 
 // Servers that cannot run the native read: a Cluster before Redis 7.2 refuses SORT's GET
-// patterns, and Redis before 7.0 has no SORT_RO.
-const NATIVE_READ_REFUSED = /SORT denied in Cluster mode|unknown command/i;
+// patterns, Redis before 7.0 has no SORT_RO, and an ACL may not allow it.
+const NATIVE_READ_REFUSED = /SORT denied in Cluster mode|unknown command|^NOPERM/i;
 
 const isReplyError = (error: unknown): error is Error => error instanceof Error && error.name === "ReplyError";
 

@@ -111,3 +111,32 @@ describe("round trips where the server refuses SORT_RO", () => {
     }
   });
 });
+
+describe("a user whose ACL does not allow SORT_RO", () => {
+  let server: RedisServerHandle;
+  beforeAll(async () => {
+    server = await startRedisServer();
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it("reads through the script", async () => {
+    const admin = new Redis(server.url);
+    await admin.acl("SETUSER", "limited", "on", ">secret", "~*", "&*", "+@all", "-sort_ro");
+    const url = new URL(server.url);
+    const client = new Redis({ host: url.hostname, port: Number(url.port), username: "limited", password: "secret" });
+    try {
+      const s = createStateStore({ redis: client });
+      const taskId = uniqueTaskId();
+      for (const name of ["a.one", "b.two"]) await s.createWorkflowState(buildContext(taskId, name));
+      await expect(client.sort_ro(s.keys.indexKey(taskId))).rejects.toThrow(/NOPERM/);
+      for (let read = 0; read < 2; read++) {
+        expect(Object.keys((await s.getWorkflowState(taskId))?.stages ?? {}).sort()).toEqual(["a.one", "b.two"]);
+      }
+    } finally {
+      await client.quit();
+      await admin.quit();
+    }
+  });
+});
