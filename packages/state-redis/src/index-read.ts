@@ -15,7 +15,7 @@ export interface IndexedNodes {
 /** Reads a task's nodes through its index. */
 export type IndexReader = (taskId: string) => Promise<IndexedNodes>;
 
-// Servers that cannot run the native read: a Cluster before Redis 7.2 refuses SORT's GET
+// Servers that cannot run the native read: a Redis 7 Cluster refuses SORT's GET
 // patterns, Redis before 7.0 has no SORT_RO, and an ACL may not allow it.
 const NATIVE_READ_REFUSED = /SORT denied in Cluster mode|unknown command|^NOPERM/i;
 

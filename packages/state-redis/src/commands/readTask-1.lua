@@ -1,6 +1,6 @@
 --[[
   Reads every node view of a task through its index, in one round trip. Used where the native
-  read (`SORT_RO ... GET`) is refused: on a Redis Cluster before Redis 7.2, or a Redis before 7.0.
+  read (`SORT_RO ... GET`) is refused: on a Redis 7 Cluster, a Redis before 7.0, or by an ACL.
   Members that could not be fetched are settled as pruneNodes-1.lua does: removed when their key
   expired, reported when it holds another type.
 
