@@ -7,6 +7,7 @@ import { createIndexReader } from "./index-read.js";
 import { createKeySpace } from "./keys.js";
 import { buildNodeView } from "./node-view.js";
 import { getExisting, scanKeys, unlinkAll } from "./scan.js";
+import { createWriteCoalescer } from "./write-coalescing.js";
 import type { StateStore, StateStoreOptions, WriteOptions, WriteResult } from "./types.js";
 
 /** Default TTL of node keys: one day. */
@@ -36,6 +37,7 @@ export function createStateStore(options: StateStoreOptions): StateStore {
   }
   const commands = defineStoreCommands(redis);
   const readIndex = createIndexReader(redis, commands, keys);
+  const coalesce = createWriteCoalescer(redis, options.coalesceWrites ?? true);
 
   const report = (taskId: string, key: string, reason: string): void => {
     logger?.warn({ taskId, key, reason }, "skipping corrupt node state");
@@ -79,6 +81,7 @@ export function createStateStore(options: StateStoreOptions): StateStore {
 
   async function write(context: object, newAttempt: boolean): Promise<WriteResult> {
     const view = buildNodeView(context, now());
+    coalesce();
     const key = keys.nodeKey(view.taskId, view.taskName);
     let reply: number;
     try {
@@ -104,11 +107,13 @@ export function createStateStore(options: StateStoreOptions): StateStore {
     createWorkflowState: (context) => write(context, true),
     updateWorkflowState: (context, writeOptions?: WriteOptions) => write(context, writeOptions?.newAttempt ?? false),
     async getWorkflowState(taskId) {
+      coalesce();
       const pairs = await guarded(readPairs(taskId), "read");
       return aggregateNodeViews(taskId, decodeViews(taskId, pairs));
     },
     async getNodeState(taskId, taskName) {
       const key = keys.nodeKey(taskId, taskName);
+      coalesce();
       let raw: string | null;
       try {
         raw = await redis.get(key);
@@ -120,6 +125,7 @@ export function createStateStore(options: StateStoreOptions): StateStore {
       return raw === null ? null : (decodeViews(taskId, [key, raw])[0] ?? null);
     },
     async deleteWorkflowState(taskId) {
+      coalesce();
       return guarded(removeTask(taskId), "delete");
     },
   };
