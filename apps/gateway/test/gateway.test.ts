@@ -349,4 +349,18 @@ describe("GET /metrics", () => {
     expect(response.body).toMatch(/wf_http_request_duration_seconds_count\{method="GET",route="\/v1\/tasks\/:id\/status",status_code="200"\} [1-9]/);
     expect(response.body).toContain("wf_redis_errors_total 0");
   });
+
+  it("counts node states skipped because they are corrupt, while the task still reads", async () => {
+    const taskId = newId();
+    await post("/v1/tasks", createBody(taskId));
+    await h.store.createWorkflowState({ workflow_id: taskId, input_params: { task_name: "other.node" }, stages: { "other.node": { status: "SUCCESS" } } });
+    await h.redis.set(h.store.nodeKey(taskId, "other.node"), "{not json");
+    const corruptCount = async (): Promise<number> =>
+      Number(/wf_corrupt_node_states_total (\d+)/.exec((await h.app.inject({ method: "GET", url: "/metrics" })).body)?.[1]);
+    const before = await corruptCount();
+    const status = await h.app.inject({ method: "GET", url: `/v1/tasks/${taskId}/status` });
+    expect(status.statusCode).toBe(200);
+    expect(status.json().result.task_name).toBe("ffmpeg.extract_audio");
+    expect(await corruptCount()).toBe(before + 1);
+  });
 });

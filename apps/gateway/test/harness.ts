@@ -11,6 +11,7 @@ import type { ZodApp } from "../src/deps.js";
 import { NodeQueues } from "../src/queues/node-queues.js";
 import { createFailFastRedis } from "../src/redis.js";
 import { createRegistryCatalog } from "../src/nodes/node-catalog.js";
+import { createGatewayMetrics } from "../src/metrics/gateway-metrics.js";
 
 /** A gateway app on a real Redis and real BullMQ queues under a prefix of its own. */
 export interface Harness {
@@ -35,7 +36,9 @@ export async function startHarness(
   await Promise.all([redis, queueConnection].map((client) => (client.status === "ready" ? undefined : new Promise((resolve) => client.once("ready", resolve)))));
   const prefix = `wf-test-${randomUUID()}`;
   const queues = new NodeQueues(queueConnection, prefix, { attempts: 5, backoffMs: options.callbackBackoffMs ?? 1_000 });
-  const store = createStateStore({ redis });
+  // Wired as main.ts wires them.
+  const metrics = createGatewayMetrics();
+  const store = createStateStore({ redis, onCorruptNode: () => metrics.corruptNodeState() });
   const sharedRoot = await mkdtemp(join(tmpdir(), "wf-gateway-"));
   // Register the node the way a worker does, so the gateway's catalog is the real one.
   const registry = createNodeRegistry({ redis });
@@ -44,7 +47,7 @@ export async function startHarness(
   await registry.publish(workerId, [{ name: "ffmpeg.extract_audio", inputSchema }], 600);
   const nodes = createRegistryCatalog(registry);
   const callbackPolicy = options.callbackPolicy ?? { allowPrivate: false, allowedHosts: [] };
-  const app = await buildApp({ store, queues, redis, sharedRoot, nodes, callbackPolicy }, { bodyLimit: 64 * 1024 });
+  const app = await buildApp({ store, queues, redis, sharedRoot, nodes, callbackPolicy, metrics }, { bodyLimit: 64 * 1024 });
   await app.ready();
   return {
     app,

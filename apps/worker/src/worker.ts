@@ -77,7 +77,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   const logger = options.logger ?? pino({ name: "wf-worker" });
   const keyLayout = options.keyLayout ?? "plain";
   const workerId = options.workerId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
-  const store = createStateStore({ redis: options.redis, keyLayout, logger });
+  const metrics = options.metrics ?? createWorkerMetrics();
+  const store = createStateStore({ redis: options.redis, keyLayout, logger, onCorruptNode: () => metrics.corruptNodeState() });
   const byName = new Map<string, NodeDefinition>();
   for (const node of options.nodes) {
     if (byName.has(node.name)) throw new Error(`node ${node.name} is defined twice`);
@@ -106,7 +107,6 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     },
   };
   const running = new Map<string, { worker: Worker; jobId: string }>();
-  const metrics = options.metrics ?? createWorkerMetrics();
 
   const workers: Worker[] = queueNames.map((queueName) => {
     const worker: Worker = new Worker(

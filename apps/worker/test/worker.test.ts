@@ -276,6 +276,21 @@ describe("worker", () => {
     }
   });
 
+  it("runs a node over a corrupt stored state, and counts it", async () => {
+    const corruptCount = async (): Promise<number> =>
+      Number(/wf_corrupt_node_states_total (\d+)/.exec(await worker.metrics.registry.metrics())?.[1]);
+    const before = await corruptCount();
+    const taskId = `task-${randomUUID()}`;
+    await redis.set(store.nodeKey(taskId, "test.echo"), "{not json");
+    await queueFor("test").add("test.echo", { task_id: taskId, task_name: "test.echo", input_data: { text: "over corrupt" } });
+    const state = await waitFor(async () => {
+      const found = await store.getWorkflowState(taskId);
+      return found?.stages["test.echo"]?.status === "SUCCESS" ? found : undefined;
+    });
+    expect(state.stages["test.echo"]?.output).toMatchObject({ text: "over corrupt" });
+    expect(await corruptCount()).toBeGreaterThanOrEqual(before + 1);
+  });
+
   it("does not run a node that is already finished", async () => {
     const taskId = `task-${randomUUID()}`;
     await store.createWorkflowState({

@@ -8,6 +8,8 @@ export interface GatewayMetrics {
   taskCreated(taskName: string): void;
   callbackFinished(outcome: CallbackStatus): void;
   redisError(): void;
+  /** A stored node state was skipped because it is unreadable (wire as the store's `onCorruptNode`). */
+  corruptNodeState(): void;
 }
 
 /** Creates the gateway's metrics; `defaults` adds the process metrics (CPU, memory, event loop). */
@@ -38,11 +40,17 @@ export function createGatewayMetrics(options: { defaults?: boolean } = {}): Gate
     help: "Requests that failed because Redis was unreachable, and connection errors",
     registers: [registry],
   });
+  const corruptNodeStates = new Counter({
+    name: "wf_corrupt_node_states_total",
+    help: "Stored node states skipped on read because they are not a valid WorkflowContext (or not a string)",
+    registers: [registry],
+  });
   return {
     registry,
     observeRequest: (method, route, statusCode, seconds) => requests.observe({ method, route, status_code: String(statusCode) }, seconds),
     taskCreated: (taskName) => created.inc({ task_name: taskName }),
     callbackFinished: (outcome) => callbacks.inc({ outcome }),
     redisError: () => redisErrors.inc(),
+    corruptNodeState: () => corruptNodeStates.inc(),
   };
 }

@@ -1,11 +1,13 @@
 import { createServer, type Server } from "node:http";
-import { Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
 /** The worker's Prometheus metrics, in a registry of their own. */
 export interface WorkerMetrics {
   readonly registry: Registry;
   nodeStarted(node: string): void;
   nodeFinished(node: string, outcome: string, seconds: number): void;
+  /** A stored node state was skipped because it is unreadable (wired as the store's `onCorruptNode`). */
+  corruptNodeState(): void;
 }
 
 /** Creates the worker's metrics; `defaults` adds the process metrics (CPU, memory, event loop). */
@@ -25,8 +27,14 @@ export function createWorkerMetrics(options: { defaults?: boolean } = {}): Worke
     labelNames: ["node"] as const,
     registers: [registry],
   });
+  const corruptNodeStates = new Counter({
+    name: "wf_corrupt_node_states_total",
+    help: "Stored node states skipped on read because they are not a valid WorkflowContext (or not a string)",
+    registers: [registry],
+  });
   return {
     registry,
+    corruptNodeState: () => corruptNodeStates.inc(),
     nodeStarted: (node) => active.inc({ node }),
     nodeFinished: (node, outcome, seconds) => {
       active.dec({ node });
