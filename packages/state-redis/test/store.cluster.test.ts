@@ -43,6 +43,18 @@ describe("Redis Cluster specifics", () => {
     expect(slots.size).toBe(1);
   });
 
+  it("coalesces the writes of concurrent calls on every node's socket", async () => {
+    const store = createStateStore({ redis: client, keyLayout: "hash-tag" });
+    const ids = Array.from({ length: 30 }, () => uniqueTaskId());
+    await Promise.all(ids.map((id) => store.getWorkflowState(id))); // connects every node
+    const sockets = client.nodes("master").map((node) => node.stream);
+    const writes = ids.map((id) => store.createWorkflowState(buildContext(id)));
+    expect(sockets.map((socket) => socket?.writableCorked)).toEqual([1, 1, 1]);
+    expect((await Promise.all(writes)).every((result) => result.written)).toBe(true);
+    expect(sockets.map((socket) => socket?.writableCorked)).toEqual([0, 0, 0]);
+    for (const id of ids) expect(Object.keys((await store.getWorkflowState(id))?.stages ?? {})).toEqual(["ffmpeg.extract_audio"]);
+  });
+
   it("the scan read strategy scans every master", async () => {
     const store = createStateStore({ redis: client, keyLayout: "hash-tag", readStrategy: "scan" });
     const ids = Array.from({ length: 12 }, () => uniqueTaskId());
