@@ -26,14 +26,19 @@ export class CorruptIndexError extends WfError {
   }
 }
 
+/** Whether an error is an error reply from Redis (as opposed to a connection failure). */
+export function isReplyError(error: unknown): error is Error {
+  return error instanceof Error && error.name === "ReplyError";
+}
+
 /** Whether a Redis reply error says a key holds another type (`WRONGTYPE`). */
 export function isWrongTypeReply(error: unknown): error is Error {
-  return error instanceof Error && error.name === "ReplyError" && error.message.startsWith("WRONGTYPE");
+  return isReplyError(error) && error.message.startsWith("WRONGTYPE");
 }
 
 /** Whether a Redis reply error is the scripts' `CORRUPT_INDEX`. */
 export function isCorruptIndexReply(error: unknown): error is Error {
-  return error instanceof Error && error.name === "ReplyError" && error.message.startsWith(CORRUPT_INDEX);
+  return isReplyError(error) && error.message.startsWith(CORRUPT_INDEX);
 }
 
 /**
@@ -43,7 +48,7 @@ export function isCorruptIndexReply(error: unknown): error is Error {
 export function toStoreError(error: unknown, operation: string): unknown {
   if (error instanceof WfError) return error;
   if (isCorruptIndexReply(error)) return new CorruptIndexError(error.message);
-  if (error instanceof Error && error.name === "ReplyError") return error;
+  if (isReplyError(error)) return error;
   const reason = error instanceof Error ? error.message : String(error);
   return new StoreUnavailableError(`redis unavailable during ${operation}: ${reason}`, error);
 }

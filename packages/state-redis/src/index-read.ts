@@ -1,6 +1,6 @@
 import type { Redis } from "ioredis";
 import type { StoreCommands } from "./commands/index.js";
-import { CorruptIndexError, isCorruptIndexReply, isWrongTypeReply } from "./errors.js";
+import { CorruptIndexError, isCorruptIndexReply, isReplyError, isWrongTypeReply } from "./errors.js";
 import type { KeySpace } from "./keys.js";
 import type { RedisConnection } from "./types.js";
 
@@ -18,8 +18,6 @@ export type IndexReader = (taskId: string) => Promise<IndexedNodes>;
 // Servers that cannot run the native read: a Redis 7 Cluster refuses SORT's GET
 // patterns, Redis before 7.0 has no SORT_RO, and an ACL may not allow it.
 const NATIVE_READ_REFUSED = /SORT denied in Cluster mode|unknown command|^NOPERM/i;
-
-const isReplyError = (error: unknown): error is Error => error instanceof Error && error.name === "ReplyError";
 
 /** `[task name, type, …]` → foreign keys. */
 function foreignKeys(prefix: string, namesAndTypes: readonly string[]): IndexedNodes["foreign"] {

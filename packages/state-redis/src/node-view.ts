@@ -22,6 +22,6 @@ export function buildNodeView(input: unknown, now: Date): NodeView {
   if (!taskName) throw new MissingTaskNameError();
   const stage = context.stages[taskName];
   context.updated_at = now.toISOString();
-  if (Object.keys(context.stages).length !== (stage ? 1 : 0)) context.stages = stage ? { [taskName]: stage } : {};
+  context.stages = stage ? { [taskName]: stage } : {};
   return { taskId: context.workflow_id, taskName, stageStatus: stage?.status, context };
 }

@@ -81,11 +81,10 @@ export function createStateStore(options: StateStoreOptions): StateStore {
 
   async function write(context: object, newAttempt: boolean): Promise<WriteResult> {
     const view = buildNodeView(context, now());
-    coalesce();
     const key = keys.nodeKey(view.taskId, view.taskName);
-    let reply: number;
-    try {
-      reply = await commands.writeNode(
+    coalesce();
+    const reply = await guarded(
+      commands.writeNode(
         key,
         keys.indexKey(view.taskId),
         encodeContext(view.context),
@@ -93,10 +92,9 @@ export function createStateStore(options: StateStoreOptions): StateStore {
         view.taskName,
         view.stageStatus,
         newAttempt ? "new-attempt" : scanMode ? "status-json" : "index",
-      );
-    } catch (error) {
-      throw toStoreError(error, "write");
-    }
+      ),
+      "write",
+    );
     if (reply === WRITTEN) return { written: true, key };
     return { written: false, key, reason: "STALE_STATUS", storedStatus: statusOfCode(reply) };
   }

@@ -1,8 +1,9 @@
 import { isTerminalStageStatus } from "@wf/context";
 import { z } from "zod";
 import type { GatewayDeps, ZodApp } from "../deps.js";
-import { ApiError, taskNotFound } from "../errors/api-error.js";
+import { ApiError } from "../errors/api-error.js";
 import { ErrorResponseSchema, TaskParamsSchema } from "../schemas/tasks.js";
+import { requireTask } from "../tasks/require-task.js";
 
 /** Answer of `DELETE /v1/tasks/:id`. */
 const CancelTaskResponseSchema = z.object({
@@ -30,8 +31,7 @@ export function registerCancelTask(app: ZodApp, deps: GatewayDeps): void {
     },
     async (request) => {
       const taskId = request.params.id;
-      const task = await deps.store.getWorkflowState(taskId);
-      if (!task) throw taskNotFound(taskId);
+      const task = await requireTask(deps.store, taskId);
       const active = Object.entries(task.stages).filter(([, stage]) => !isTerminalStageStatus(stage.status));
       if (active.length === 0) {
         throw new ApiError(409, "TASK_NOT_ACTIVE", `task ${taskId} has no pending or running node to cancel`);

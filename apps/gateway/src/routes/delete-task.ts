@@ -1,8 +1,9 @@
 import type { GatewayDeps, ZodApp } from "../deps.js";
-import { ApiError, taskNotFound } from "../errors/api-error.js";
+import { ApiError } from "../errors/api-error.js";
 import { DeleteTaskBodySchema, DeleteTaskResponseSchema, ErrorResponseSchema, TaskParamsSchema } from "../schemas/tasks.js";
 import { removeTaskFolder } from "../storage/task-folder.js";
 import { taskStatusOfView } from "../task-view.js";
+import { requireTask } from "../tasks/require-task.js";
 
 type ResourceResult = {
   resource: "redis" | "local_storage" | "object_storage";
@@ -32,8 +33,7 @@ export function registerDeleteTask(app: ZodApp, deps: GatewayDeps): void {
     },
     async (request) => {
       const taskId = request.params.id;
-      const task = await deps.store.getWorkflowState(taskId);
-      if (!task) throw taskNotFound(taskId);
+      const task = await requireTask(deps.store, taskId);
       const status = taskStatusOfView(task);
       if ((status === "pending" || status === "running") && !request.body.force) {
         throw new ApiError(409, "TASK_ACTIVE", `task ${taskId} is ${status}; cancel it first or pass {"force": true}`);

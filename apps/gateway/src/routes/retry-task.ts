@@ -2,10 +2,11 @@ import { randomBytes } from "node:crypto";
 import { MAX_TASK_ID_LENGTH, SECRET_MASK } from "@wf/context";
 import { z } from "zod";
 import type { GatewayDeps, ZodApp } from "../deps.js";
-import { ApiError, taskNotFound } from "../errors/api-error.js";
+import { ApiError } from "../errors/api-error.js";
 import { ErrorResponseSchema, TaskParamsSchema } from "../schemas/tasks.js";
 import { assertRunnable, startNode } from "../tasks/start-node.js";
 import { taskStatusOfView } from "../task-view.js";
+import { requireTask } from "../tasks/require-task.js";
 
 const RetryTaskResponseSchema = z.object({
   task_id: z.string().describe("The new task, <id>-retry-<8 hex>"),
@@ -37,8 +38,7 @@ export function registerRetryTask(app: ZodApp, deps: GatewayDeps): void {
     },
     async (request) => {
       const taskId = request.params.id;
-      const task = await deps.store.getWorkflowState(taskId);
-      if (!task) throw taskNotFound(taskId);
+      const task = await requireTask(deps.store, taskId);
       const status = taskStatusOfView(task);
       if (status !== "failed" && status !== "completed") {
         throw new ApiError(409, "TASK_NOT_RETRIABLE", `task ${taskId} is ${status}; only failed or completed tasks can be retried`);

@@ -1,7 +1,7 @@
 import { CanonicalWorkflowContextSchema } from "@wf/context";
 import type { GatewayDeps, ZodApp } from "../deps.js";
-import { taskNotFound } from "../errors/api-error.js";
 import { ErrorResponseSchema, TaskParamsSchema } from "../schemas/tasks.js";
+import { requireTask } from "../tasks/require-task.js";
 
 /** `GET /v1/tasks/:id/result`: the full aggregated `WorkflowContext` (every node's stage). */
 export function registerTaskResult(app: ZodApp, deps: GatewayDeps): void {
@@ -16,8 +16,7 @@ export function registerTaskResult(app: ZodApp, deps: GatewayDeps): void {
       },
     },
     async (request) => {
-      const task = await deps.store.getWorkflowState(request.params.id);
-      if (!task) throw taskNotFound(request.params.id);
+      const task = await requireTask(deps.store, request.params.id);
       return task;
     },
   );

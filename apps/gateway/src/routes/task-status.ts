@@ -1,7 +1,7 @@
 import type { GatewayDeps, ZodApp } from "../deps.js";
-import { taskNotFound } from "../errors/api-error.js";
 import { ErrorResponseSchema, TaskParamsSchema, TaskStatusResponseSchema } from "../schemas/tasks.js";
 import { statusMessage, taskStatusOfView, viewResult } from "../task-view.js";
+import { requireTask } from "../tasks/require-task.js";
 
 /** `GET /v1/tasks/:id/status`: status and single-node result of the task's newest node. */
 export function registerTaskStatus(app: ZodApp, deps: GatewayDeps): void {
@@ -16,8 +16,7 @@ export function registerTaskStatus(app: ZodApp, deps: GatewayDeps): void {
       },
     },
     async (request) => {
-      const task = await deps.store.getWorkflowState(request.params.id);
-      if (!task) throw taskNotFound(request.params.id);
+      const task = await requireTask(deps.store, request.params.id);
       const status = taskStatusOfView(task);
       return {
         task_id: task.workflow_id,
