@@ -5,7 +5,9 @@ import Fastify, { type FastifyBaseLogger } from "fastify";
 import { jsonSchemaTransform, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import type { Logger } from "pino";
 import type { GatewayDeps, ZodApp } from "./deps.js";
-import { installErrorHandling } from "./errors/error-handler.js";
+import { frameworkErrorReply, installErrorHandling } from "./errors/error-handler.js";
+import { acceptEmptyJsonBodies } from "./routing/empty-json-body.js";
+import { createRouteMethods } from "./routing/route-methods.js";
 import { createGatewayMetrics } from "./metrics/gateway-metrics.js";
 import { registerCancelTask } from "./routes/cancel-task.js";
 import { registerCreateTask } from "./routes/create-task.js";
@@ -34,16 +36,21 @@ export async function buildApp(deps: GatewayDeps, options: BuildAppOptions = {})
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     requestIdHeader: "x-request-id",
     genReqId: () => randomUUID(),
-    // Long enough that an over-long task id gets INVALID_TASK_ID rather than a bare 414.
-    routerOptions: { maxParamLength: 512 },
+    // Long enough that a long task id gets INVALID_TASK_ID; longer ones a 414 in our shape.
+    // `/v1/tasks/` and `/v1/tasks` are one route, as FastAPI clients expect.
+    routerOptions: { maxParamLength: 512, ignoreTrailingSlash: true },
+    frameworkErrors: frameworkErrorReply,
   }).withTypeProvider<ZodTypeProvider>();
+  const routes = createRouteMethods();
+  app.addHook("onRoute", (route) => routes.add(route.method, route.url));
   // Every body is JSON; anything else is a 415, not a string that fails validation later.
   app.removeContentTypeParser("text/plain");
+  acceptEmptyJsonBodies(app);
   app.setValidatorCompiler(validatorCompiler);
   // Responses are built by typed code; their zod schemas document them (OpenAPI) but are not
   // re-validated on every request, which would cost the hot status route a parse per answer.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
-  installErrorHandling(app, { onStoreUnavailable: () => metrics.redisError() });
+  installErrorHandling(app, { onStoreUnavailable: () => metrics.redisError(), methodsOf: (path) => routes.methodsOf(path) });
   app.addHook("onResponse", async (request, reply) => {
     metrics.observeRequest(request.method, request.routeOptions.url ?? "unmatched", reply.statusCode, reply.elapsedTime / 1000);
   });
@@ -59,6 +66,8 @@ export async function buildApp(deps: GatewayDeps, options: BuildAppOptions = {})
     transform: jsonSchemaTransform,
   });
   await app.register(swaggerUi, { routePrefix: "/docs" });
+  // Where FastAPI serves it, for clients and tools of the original.
+  app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
 
   registerCreateTask(app, deps);
   registerTaskStatus(app, deps);

@@ -28,3 +28,18 @@ export function viewResult(task: WorkflowContext): SingleNodeResult | null {
   const taskName = task.input_params.task_name;
   return taskName ? buildSingleNodeResult(taskName, task.stages[taskName]) : null;
 }
+
+/** The `/status` answer of a task, as the original shapes it. */
+export function statusBody(task: WorkflowContext) {
+  const status = taskStatusOfView(task);
+  return {
+    task_id: task.workflow_id,
+    status,
+    message: statusMessage(status, task.error),
+    result: viewResult(task),
+    minio_files: task["minio_files"] ?? null,
+    create_at: task.create_at ?? null,
+    updated_at: task.updated_at ?? null,
+    callback_status: typeof task["callback_status"] === "string" ? task["callback_status"] : null,
+  };
+}

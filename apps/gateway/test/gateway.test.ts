@@ -64,18 +64,22 @@ describe("POST /v1/tasks", () => {
     expect(body).toMatchObject({
       task_id: taskId,
       status: "completed",
-      reuse_info: { reused: true, task_name: "ffmpeg.extract_audio", previous_status: "SUCCESS" },
+      reuse_info: { reuse_hit: true, task_name: "ffmpeg.extract_audio", source: "redis" },
       result: { task_name: "ffmpeg.extract_audio", status: "SUCCESS", output: { audio_path: "/a.wav" } },
     });
     expect(await queue.count()).toBe(before);
   });
 
   it("answers pending with reuse_info for a node already queued or running", async () => {
-    for (const status of ["PENDING", "IN_PROGRESS"]) {
+    for (const [status, state] of [["PENDING", "pending"], ["IN_PROGRESS", "running"]] as const) {
       const taskId = newId();
       await setStage(taskId, status);
+      const stored = await h.store.getNodeState(taskId, "ffmpeg.extract_audio");
       const body = (await post("/v1/tasks", createBody(taskId))).json();
-      expect(body).toMatchObject({ status: "pending", reuse_info: { previous_status: status } });
+      expect(body).toMatchObject({
+        status: "pending",
+        reuse_info: { reuse_hit: true, task_name: "ffmpeg.extract_audio", source: "redis", cached_at: stored?.updated_at, state },
+      });
     }
   });
 
@@ -178,7 +182,7 @@ describe("GET status and result", () => {
     });
   });
 
-  it("result answers the full aggregated view of every node", async () => {
+  it("result answers the status object plus the full aggregated view of every node as context", async () => {
     const taskId = newId();
     await setStage(taskId, "SUCCESS", { audio_path: "/a.wav" });
     await new Promise((resolve) => setTimeout(resolve, 5)); // a strictly newer updated_at
@@ -191,9 +195,13 @@ describe("GET status and result", () => {
     const response = await h.app.inject({ method: "GET", url: `/v1/tasks/${taskId}/result` });
     expect(response.statusCode, response.body).toBe(200);
     const body = response.json();
-    expect(body.workflow_id).toBe(taskId);
-    expect(Object.keys(body.stages).sort()).toEqual(["faster_whisper.transcribe_audio", "ffmpeg.extract_audio"]);
-    expect(body.extra_field).toBe("kept");
+    const status = (await h.app.inject({ method: "GET", url: `/v1/tasks/${taskId}/status` })).json();
+    const { context, ...rest } = body;
+    expect(rest).toEqual(status);
+    expect(body.result.task_name).toBe("faster_whisper.transcribe_audio");
+    expect(context.workflow_id).toBe(taskId);
+    expect(Object.keys(context.stages).sort()).toEqual(["faster_whisper.transcribe_audio", "ffmpeg.extract_audio"]);
+    expect(context.extra_field).toBe("kept");
   });
 });
 
@@ -220,8 +228,9 @@ describe("POST /v1/tasks/:id/delete", () => {
     expect(response.json()).toMatchObject({
       status: "success",
       results: [
-        { resource: "local_storage", status: "deleted" },
+        { resource: "local_directory", status: "deleted" },
         { resource: "redis", status: "deleted", message: "removed 1 node key(s) and 0 queue job(s)" },
+        { resource: "minio", status: "skipped" },
       ],
     });
     await expect(stat(join(h.sharedRoot, taskId))).rejects.toThrow();
@@ -234,7 +243,7 @@ describe("POST /v1/tasks/:id/delete", () => {
     const taskId = newId();
     await setStage(taskId, "PENDING");
     const response = await post(`/v1/tasks/${taskId}/delete`, { force: true });
-    expect(response.json()).toMatchObject({ status: "success", results: [{ resource: "local_storage", status: "skipped" }, { resource: "redis", status: "deleted" }] });
+    expect(response.json()).toMatchObject({ status: "success", results: [{ resource: "local_directory", status: "skipped" }, { resource: "redis", status: "deleted" }, { resource: "minio", status: "skipped" }] });
     expect(await h.store.getWorkflowState(taskId)).toBeNull();
   });
 });
@@ -249,7 +258,7 @@ describe("service routes", () => {
   it("reports Redis as up", async () => {
     const response = await h.app.inject({ method: "GET", url: "/v1/tasks/health" });
     expect(response.statusCode).toBe(200);
-    expect(response.json()).toEqual({ status: "ok", redis: "up" });
+    expect(response.json()).toEqual({ status: "healthy", service: "wf-gateway", redis: "up" });
   });
 
   it("documents every route in the OpenAPI document", async () => {

@@ -43,7 +43,7 @@ describe("Redis outage", () => {
     expect(create.statusCode).toBe(503);
     const health = await h.app.inject({ method: "GET", url: "/v1/tasks/health" });
     expect(health.statusCode).toBe(503);
-    expect(health.json()).toEqual({ status: "degraded", redis: "down" });
+    expect(health.json()).toEqual({ status: "unhealthy", service: "wf-gateway", redis: "down", error: "Redis is unreachable" });
 
     await server.start();
     const recovered = await waitFor(async () => {

@@ -1,11 +1,20 @@
 import { WfError } from "@wf/context";
-import type { FastifyError, FastifyInstance } from "fastify";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 import { ApiError } from "./api-error.js";
 
-/** The one error shape of every failed request. */
+/**
+ * The one error shape of every failed request: the original's `ErrorResponse` plus FastAPI's
+ * top-level `detail` (the same message), which clients of the original read.
+ */
 export interface ErrorBody {
   error: { code: string; message: string; details?: unknown };
+  detail: string;
+}
+
+/** Builds the error body of `code` and `message`. */
+export function errorBody(code: string, message: string, details?: unknown): ErrorBody {
+  return { error: { code, message, ...(details === undefined ? {} : { details }) }, detail: message };
 }
 
 /** HTTP status of each wf error code; anything unknown is a 500. */
@@ -41,28 +50,35 @@ function toErrorResponse(error: FastifyError | Error): { status: number; body: E
     const code = validationCode(first.field.split(".")[0] ?? "");
     const where = (error as FastifyError).validationContext ?? "request";
     const message = `invalid ${where}: ${issues.map((issue) => `${issue.field}: ${issue.message}`).join("; ")}`;
-    return { status: 400, body: { error: { code, message, details: issues } } };
+    return { status: 400, body: errorBody(code, message, issues) };
   }
   if (error instanceof ApiError) {
-    return { status: error.statusCode, body: { error: { code: error.code, message: error.message, details: error.details } } };
+    return { status: error.statusCode, body: errorBody(error.code, error.message, error.details) };
   }
   if (error instanceof WfError) {
     const status = STATUS_OF_CODE[error.code] ?? 500;
     // Say what happened, not how the client library failed (that goes to the log).
     const message = status === 500 ? "internal error" : status === 503 ? "Redis is unreachable; retry shortly" : error.message;
-    return { status, body: { error: { code: error.code, message } } };
+    return { status, body: errorBody(error.code, message) };
   }
   const known = FASTIFY_ERRORS[(error as FastifyError).code ?? ""];
-  if (known) return { status: known.status, body: { error: { code: known.code, message: known.message ?? error.message } } };
+  if (known) return { status: known.status, body: errorBody(known.code, known.message ?? error.message) };
   const status = (error as FastifyError).statusCode;
   if (status !== undefined && status >= 400 && status < 500) {
-    return { status, body: { error: { code: "BAD_REQUEST", message: error.message } } };
+    return { status, body: errorBody("BAD_REQUEST", error.message) };
   }
-  return { status: 500, body: { error: { code: "INTERNAL_ERROR", message: "internal error" } } };
+  return { status: 500, body: errorBody("INTERNAL_ERROR", "internal error") };
 }
 
 /** Installs the error and not-found handlers: one JSON shape, stable codes, never a stack trace. */
-export function installErrorHandling(app: FastifyInstance, hooks: { onStoreUnavailable?: () => void } = {}): void {
+export function installErrorHandling(
+  app: FastifyInstance,
+  hooks: {
+    onStoreUnavailable?: () => void;
+    /** The methods that a path answers, to tell a wrong method (405) from an unknown path (404). */
+    methodsOf?: (path: string) => string[];
+  } = {},
+): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const { status, body } = toErrorResponse(error);
     if (body.error.code === "STORE_UNAVAILABLE") hooks.onStoreUnavailable?.();
@@ -71,7 +87,32 @@ export function installErrorHandling(app: FastifyInstance, hooks: { onStoreUnava
     else request.log.info({ code: body.error.code }, "request refused");
     return reply.status(status).send(body);
   });
-  app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send({ error: { code: "ROUTE_NOT_FOUND", message: `no route ${request.method} ${request.url}` } }),
-  );
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split("?", 1)[0] ?? "";
+    const allowed = hooks.methodsOf?.(path) ?? [];
+    if (allowed.length > 0) {
+      return reply
+        .status(405)
+        .header("allow", allowed.join(", "))
+        .send(errorBody("METHOD_NOT_ALLOWED", `${request.method} is not allowed here; use ${allowed.join(" or ")}`));
+    }
+    return reply.status(404).send(errorBody("ROUTE_NOT_FOUND", `no route ${request.method} ${truncate(path)}`));
+  });
+}
+
+/** Echoes at most the first 100 characters of what a client sent. */
+function truncate(text: string): string {
+  return text.length > 100 ? `${text.slice(0, 100)}…` : text;
+}
+
+/**
+ * Fastify's `frameworkErrors`: the router's own refusals (a path parameter longer than the router
+ * takes, a malformed URL) in our error shape, without echoing the URL.
+ */
+export function frameworkErrorReply(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  if (error.code === "FST_ERR_MAX_PARAM_LENGTH") {
+    void reply.status(414).send(errorBody("URI_TOO_LONG", "a path parameter is too long (task ids are at most 128 characters)"));
+    return;
+  }
+  void reply.status(400).send(errorBody("BAD_REQUEST", "the request URL is malformed"));
 }

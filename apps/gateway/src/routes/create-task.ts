@@ -1,8 +1,14 @@
 import { randomUUID } from "node:crypto";
-import { buildSingleNodeResult } from "@wf/context";
+import { buildSingleNodeResult, type WorkflowContext } from "@wf/context";
 import type { GatewayDeps, ZodApp } from "../deps.js";
 import { CreateTaskBodySchema, CreateTaskResponseSchema, ErrorResponseSchema } from "../schemas/tasks.js";
 import { assertCallbackUrl, assertRunnable, startNode } from "../tasks/start-node.js";
+
+/** `reuse_info` as the original answers it: the node was found in Redis, last written at `cached_at`. */
+function reuseInfo(taskName: string, node: WorkflowContext | null, task: WorkflowContext) {
+  const cachedAt = node?.updated_at ?? task.updated_at ?? task.create_at ?? null;
+  return { reuse_hit: true as const, task_name: taskName, source: "redis" as const, cached_at: cachedAt };
+}
 
 /** `POST /v1/tasks`: reuse a finished or running node, or write it as pending and enqueue it. */
 export function registerCreateTask(app: ZodApp, deps: GatewayDeps): void {
@@ -17,16 +23,19 @@ export function registerCreateTask(app: ZodApp, deps: GatewayDeps): void {
       },
     },
     async (request) => {
-      const { task_name: taskName, input_data: inputData, callback } = request.body;
+      const { task_name: taskName, input_data: inputData } = request.body;
+      // Python clients send None for what they leave out: null means absent.
+      const callback = request.body.callback ?? undefined;
       await assertRunnable(deps, taskName, inputData);
       if (callback !== undefined) await assertCallbackUrl(callback, deps.callbackPolicy);
       const taskId = request.body.task_id ?? `task-${randomUUID()}`;
       const existing = await deps.store.getWorkflowState(taskId);
       const stage = existing?.stages[taskName];
 
-      if (stage?.status === "SUCCESS" && stage.output && Object.keys(stage.output).length > 0) {
+      if (existing && stage?.status === "SUCCESS" && stage.output && Object.keys(stage.output).length > 0) {
+        const view = await deps.store.getNodeState(taskId, taskName);
+        const info = reuseInfo(taskName, view, existing);
         if (callback !== undefined) {
-          const view = await deps.store.getNodeState(taskId, taskName);
           if (view) await deps.store.updateWorkflowState({ ...view, input_params: { ...view.input_params, callback_url: callback } });
           await deps.queues.enqueueCallback({ task_id: taskId, task_name: taskName });
         }
@@ -34,16 +43,18 @@ export function registerCreateTask(app: ZodApp, deps: GatewayDeps): void {
           task_id: taskId,
           status: "completed" as const,
           message: "reused the completed result of this node",
-          reuse_info: { reused: true as const, task_name: taskName, previous_status: stage.status },
+          reuse_info: info,
           result: buildSingleNodeResult(taskName, stage),
         };
       }
-      if (stage?.status === "PENDING" || stage?.status === "IN_PROGRESS") {
+      if (existing && (stage?.status === "PENDING" || stage?.status === "IN_PROGRESS")) {
+        const view = await deps.store.getNodeState(taskId, taskName);
+        const state = stage.status === "PENDING" ? ("pending" as const) : ("running" as const);
         return {
           task_id: taskId,
           status: "pending" as const,
           message: "this node is already queued or running",
-          reuse_info: { reused: true as const, task_name: taskName, previous_status: stage.status },
+          reuse_info: { ...reuseInfo(taskName, view, existing), state },
         };
       }
       await startNode(deps, { taskId, taskName, inputData, callbackUrl: callback ?? null, createAt: existing?.create_at }, request.log);

@@ -1,12 +1,12 @@
 import type { GatewayDeps, ZodApp } from "../deps.js";
 import { ApiError } from "../errors/api-error.js";
-import { DeleteTaskBodySchema, DeleteTaskResponseSchema, ErrorResponseSchema, TaskParamsSchema } from "../schemas/tasks.js";
+import { DELETE_RESOURCES, DeleteTaskBodySchema, DeleteTaskResponseSchema, ErrorResponseSchema, TaskParamsSchema } from "../schemas/tasks.js";
 import { removeTaskFolder } from "../storage/task-folder.js";
 import { taskStatusOfView } from "../task-view.js";
 import { requireTask } from "../tasks/require-task.js";
 
 type ResourceResult = {
-  resource: "redis" | "local_storage" | "object_storage";
+  resource: (typeof DELETE_RESOURCES)[number];
   status: "deleted" | "skipped" | "failed";
   message: string;
   retriable?: boolean;
@@ -35,16 +35,16 @@ export function registerDeleteTask(app: ZodApp, deps: GatewayDeps): void {
       const taskId = request.params.id;
       const task = await requireTask(deps.store, taskId);
       const status = taskStatusOfView(task);
-      if ((status === "pending" || status === "running") && !request.body.force) {
+      if ((status === "pending" || status === "running") && request.body?.force !== true) {
         throw new ApiError(409, "TASK_ACTIVE", `task ${taskId} is ${status}; cancel it first or pass {"force": true}`);
       }
 
       const results: ResourceResult[] = [];
       try {
-        results.push({ resource: "local_storage", ...(await removeTaskFolder(deps.sharedRoot, taskId)) });
+        results.push({ resource: "local_directory", ...(await removeTaskFolder(deps.sharedRoot, taskId)) });
       } catch (error) {
         request.log.error({ err: error, taskId }, "could not remove task folder");
-        results.push({ resource: "local_storage", status: "failed", message: "could not remove the task folder", retriable: true });
+        results.push({ resource: "local_directory", status: "failed", message: "could not remove the task folder", retriable: true });
       }
       try {
         // The queue keeps each attempt's job (with its unmasked input) for a day: remove it too.
@@ -60,9 +60,13 @@ export function registerDeleteTask(app: ZodApp, deps: GatewayDeps): void {
         results.push({ resource: "redis", status: "failed", message: "could not remove the task's state", retriable: true });
       }
 
-      const failed = results.filter((result) => result.status === "failed").length;
-      const overall = failed === 0 ? "success" : failed === results.length ? "failed" : "partial_failed";
-      return { status: overall, results, timestamp: new Date().toISOString() } as const;
+      results.push({ resource: "minio", status: "skipped", message: "object storage is not configured" });
+
+      const failed = results.filter((result) => result.status === "failed");
+      const attempted = results.filter((result) => result.status !== "skipped");
+      const overall = failed.length === 0 ? "success" : failed.length === attempted.length ? "failed" : "partial_failed";
+      const warnings = failed.map((result) => `${result.resource}: ${result.message}`);
+      return { status: overall, results, ...(warnings.length > 0 ? { warnings } : {}), timestamp: new Date().toISOString() } as const;
     },
   );
 }

@@ -2,6 +2,9 @@ import { z } from "zod";
 import type { GatewayDeps, ZodApp } from "../deps.js";
 import { groupByService } from "../nodes/group-by-service.js";
 
+/** `service` of the health answer. */
+const HEALTH_SERVICE = "wf-gateway";
+
 /** `GET /v1/tasks/supported-tasks` and `GET /v1/tasks/health`. */
 export function registerServiceRoutes(app: ZodApp, deps: GatewayDeps): void {
   app.get(
@@ -36,8 +39,8 @@ export function registerServiceRoutes(app: ZodApp, deps: GatewayDeps): void {
         summary: "Health, including Redis reachability",
         tags: ["service"],
         response: {
-          200: z.object({ status: z.literal("ok"), redis: z.literal("up") }),
-          503: z.object({ status: z.literal("degraded"), redis: z.literal("down") }),
+          200: z.object({ status: z.literal("healthy"), service: z.string(), redis: z.literal("up") }),
+          503: z.object({ status: z.literal("unhealthy"), service: z.string(), redis: z.literal("down"), error: z.string() }),
         },
       },
     },
@@ -47,8 +50,8 @@ export function registerServiceRoutes(app: ZodApp, deps: GatewayDeps): void {
         () => false,
       );
       return up
-        ? reply.status(200).send({ status: "ok", redis: "up" })
-        : reply.status(503).send({ status: "degraded", redis: "down" });
+        ? reply.status(200).send({ status: "healthy", service: HEALTH_SERVICE, redis: "up" })
+        : reply.status(503).send({ status: "unhealthy", service: HEALTH_SERVICE, redis: "down", error: "Redis is unreachable" });
     },
   );
 }

@@ -1,23 +1,26 @@
-import { CanonicalWorkflowContextSchema } from "@wf/context";
 import type { GatewayDeps, ZodApp } from "../deps.js";
-import { ErrorResponseSchema, TaskParamsSchema } from "../schemas/tasks.js";
+import { ErrorResponseSchema, TaskParamsSchema, TaskResultResponseSchema } from "../schemas/tasks.js";
+import { statusBody } from "../task-view.js";
 import { requireTask } from "../tasks/require-task.js";
 
-/** `GET /v1/tasks/:id/result`: the full aggregated `WorkflowContext` (every node's stage). */
+/**
+ * `GET /v1/tasks/:id/result`: what `/status` answers (as the original does) plus `context`, the
+ * full aggregated `WorkflowContext` with every node's stage.
+ */
 export function registerTaskResult(app: ZodApp, deps: GatewayDeps): void {
   app.get(
     "/v1/tasks/:id/result",
     {
       schema: {
-        summary: "Full state of a task, all nodes",
+        summary: "Status of a task plus its full state, all nodes",
         tags: ["tasks"],
         params: TaskParamsSchema,
-        response: { 200: CanonicalWorkflowContextSchema, 400: ErrorResponseSchema, 404: ErrorResponseSchema, 503: ErrorResponseSchema },
+        response: { 200: TaskResultResponseSchema, 400: ErrorResponseSchema, 404: ErrorResponseSchema, 503: ErrorResponseSchema },
       },
     },
     async (request) => {
       const task = await requireTask(deps.store, request.params.id);
-      return task;
+      return { ...statusBody(task), context: task };
     },
   );
 }

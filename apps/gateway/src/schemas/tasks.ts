@@ -1,4 +1,4 @@
-import { STAGE_STATUSES, TASK_STATUSES, TaskIdSchema, TaskNameSchema } from "@wf/context";
+import { CanonicalWorkflowContextSchema, STAGE_STATUSES, TASK_STATUSES, TaskIdSchema, TaskNameSchema } from "@wf/context";
 import { z } from "zod";
 
 /** `:id` of every task route. */
@@ -8,11 +8,11 @@ export const TaskParamsSchema = z.object({ id: TaskIdSchema });
 export const CreateTaskBodySchema = z
   .object({
     task_name: TaskNameSchema.describe("The node to run, <service>.<function>"),
-    task_id: TaskIdSchema.optional().describe("Reuse or extend an existing task; generated as task-<uuid> when absent"),
+    task_id: TaskIdSchema.nullish().describe("Reuse or extend an existing task; generated as task-<uuid> when absent or null"),
     callback: z
       .string()
       .min(1)
-      .optional()
+      .nullish()
       .describe("http(s) URL (at most 2048 characters, public unless allowed) that receives the result when the node finishes"),
     input_data: z.record(z.string(), z.unknown()).describe("The node's input, validated against its schema"),
   })
@@ -27,11 +27,13 @@ const SingleNodeResultSchema = z.object({
   duration: z.number().nullable(),
 });
 
-/** Why a request was answered from an existing node instead of running it again. */
+/** Why a request was answered from an existing node instead of running it again (the original's shape). */
 const ReuseInfoSchema = z.object({
-  reused: z.literal(true),
+  reuse_hit: z.literal(true),
   task_name: z.string(),
-  previous_status: z.enum(STAGE_STATUSES),
+  source: z.literal("redis"),
+  cached_at: z.string().nullable().describe("When the reused node was last written"),
+  state: z.enum(["pending", "running"]).optional().describe("Present when the reused node has not finished"),
 });
 
 /** Answer of `POST /v1/tasks`. */
@@ -55,17 +57,28 @@ export const TaskStatusResponseSchema = z.object({
   callback_status: z.string().nullable(),
 });
 
-/** Body of `POST /v1/tasks/:id/delete`. */
+/** The resources a delete reports on, named as the original names them. */
+export const DELETE_RESOURCES = ["local_directory", "redis", "minio"] as const;
+
+/**
+ * Answer of `GET /v1/tasks/:id/result`: the `/status` object (as the original answers) plus
+ * `context`, the full aggregated WorkflowContext with every node's stage.
+ */
+export const TaskResultResponseSchema = TaskStatusResponseSchema.extend({
+  context: CanonicalWorkflowContextSchema.describe("The task's full state: every node's stage"),
+});
+
+/** Body of `POST /v1/tasks/:id/delete`: optional, as in the original (`force` false when absent or null). */
 export const DeleteTaskBodySchema = z
-  .object({ force: z.boolean().default(false).describe("Delete even while the node is pending or running") })
-  .default({ force: false });
+  .object({ force: z.boolean().nullish().describe("Delete even while the node is pending or running") })
+  .nullish();
 
 /** Answer of `POST /v1/tasks/:id/delete`. */
 export const DeleteTaskResponseSchema = z.object({
   status: z.enum(["success", "partial_failed", "failed"]),
   results: z.array(
     z.object({
-      resource: z.enum(["redis", "local_storage", "object_storage"]),
+      resource: z.enum(DELETE_RESOURCES),
       status: z.enum(["deleted", "skipped", "failed"]),
       message: z.string(),
       retriable: z.boolean().optional(),
@@ -75,7 +88,11 @@ export const DeleteTaskResponseSchema = z.object({
   timestamp: z.string(),
 });
 
-/** The error body every failure answers with. */
+/**
+ * The error body every failure answers with: the original's `ErrorResponse` (`error.code`,
+ * `error.message`, `error.details`) plus FastAPI's top-level `detail`, which its clients read.
+ */
 export const ErrorResponseSchema = z.object({
   error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+  detail: z.string().describe("The same message as error.message, where FastAPI clients look for it"),
 });
