@@ -55,8 +55,7 @@ function queueFor(service: string): Queue {
 }
 
 /** Enqueues a node job the way the gateway does and waits until its stage is final. */
-async function runNode(taskName: string, inputData: Record<string, unknown>) {
-  const taskId = `task-${randomUUID()}`;
+async function runNode(taskName: string, inputData: Record<string, unknown>, taskId = `task-${randomUUID()}`) {
   await queueFor(taskName.split(".")[0] as string).add(taskName, { task_id: taskId, task_name: taskName, input_data: inputData });
   const state = await waitFor(async () => {
     const found = await store.getWorkflowState(taskId);
@@ -114,6 +113,10 @@ describe("worker", () => {
     expect(extract?.workers).toContain(worker.id);
     expect(extract?.inputSchema).toMatchObject({ type: "object", properties: { video_path: { type: "string" } }, required: ["video_path"] });
     expect(nodes.find((node) => node.name === "test.echo")?.workers).toContain(worker.id);
+    // A field the node can take from an earlier stage is optional in what the gateway validates.
+    const split = nodes.find((node) => node.name === "ffmpeg.split_audio_segments");
+    expect(split?.inputSchema["properties"]).toHaveProperty("audio_path");
+    expect(split?.inputSchema["required"] ?? []).not.toContain("audio_path");
   });
 
   it("ffmpeg.extract_audio writes a 16 kHz mono pcm_s16le WAV and records SUCCESS", async () => {
@@ -121,7 +124,7 @@ describe("worker", () => {
     expect(stage?.status).toBe("SUCCESS");
     expect(state.status).toBe("completed");
     const audioPath = stage?.output?.["audio_path"] as string;
-    expect(audioPath).toBe(join(sharedRoot, taskId, "extract_audio", "demo.wav"));
+    expect(audioPath).toBe(join(sharedRoot, taskId, "nodes", "ffmpeg.extract_audio", "demo.wav"));
     const probe = await probeMedia(audioPath);
     expect(probe.streams).toHaveLength(1);
     expect(probe.streams[0]).toMatchObject({ codec_type: "audio", codec_name: "pcm_s16le", sample_rate: "16000", channels: 1 });
@@ -135,7 +138,8 @@ describe("worker", () => {
     const { taskId, stage } = await runNode("ffmpeg.split_audio_segments", { audio_path: long, segment_seconds: 2 });
     expect(stage?.status, stage?.error ?? "").toBe("SUCCESS");
     const segments = stage?.output?.["segments"] as string[];
-    expect(segments).toEqual([0, 1, 2].map((i) => join(sharedRoot, taskId, "split_audio_segments", `segment_00${i}.wav`)));
+    expect(segments).toEqual([0, 1, 2].map((i) => join(sharedRoot, taskId, "nodes", "ffmpeg.split_audio_segments", "audio_segments", `segment_00${i}.wav`)));
+    expect(stage?.output?.["audio_segments_dir"]).toBe(join(sharedRoot, taskId, "nodes", "ffmpeg.split_audio_segments", "audio_segments"));
     const probes = await Promise.all(segments.map((segment) => probeMedia(segment)));
     expect(probes.map((probe) => probe.streams[0]?.codec_name)).toEqual(["pcm_s16le", "pcm_s16le", "pcm_s16le"]);
     const durations = probes.map((probe) => Number(probe.format.duration));
@@ -145,22 +149,87 @@ describe("worker", () => {
     expect(stage?.output?.["segment_count"]).toBe(3);
   });
 
-  it("ffmpeg.extract_keyframes writes N evenly spaced JPEG frames", async () => {
+  it("ffmpeg.extract_keyframes writes keyframe_sample_count evenly spaced JPEG frames into keyframe_dir", async () => {
     const four = await makeTestVideo(join(inputs, "four-seconds.mp4"), 4);
-    const { taskId, stage } = await runNode("ffmpeg.extract_keyframes", { video_path: four, count: 4 });
+    const { taskId, stage } = await runNode("ffmpeg.extract_keyframes", { video_path: four, keyframe_sample_count: 4 });
     expect(stage?.status, stage?.error ?? "").toBe("SUCCESS");
     expect(stage?.output?.["timestamps"]).toEqual([0.5, 1.5, 2.5, 3.5]);
     const frames = stage?.output?.["frames"] as string[];
     expect(frames).toHaveLength(4);
     for (const [i, frame] of frames.entries()) {
-      expect(frame).toBe(join(sharedRoot, taskId, "extract_keyframes", `frame_00${i}.jpg`));
+      expect(frame).toBe(join(sharedRoot, taskId, "nodes", "ffmpeg.extract_keyframes", "keyframes", `frame_00${i}.jpg`));
       expect((await probeMedia(frame)).streams[0]).toMatchObject({ codec_name: "mjpeg", width: 160, height: 120 });
     }
+    const keyframeDir = stage?.output?.["keyframe_dir"] as string;
+    expect((await readdir(keyframeDir)).sort()).toEqual(["frame_000.jpg", "frame_001.jpg", "frame_002.jpg", "frame_003.jpg"]);
+  });
+
+  it("ffmpeg.extract_keyframes takes 100 frames by default, as the original", async () => {
+    const { stage } = await runNode("ffmpeg.extract_keyframes", { video_path: video });
+    expect(stage?.status, stage?.error ?? "").toBe("SUCCESS");
+    expect(await readdir(stage?.output?.["keyframe_dir"] as string)).toHaveLength(100);
+  }, 120_000);
+
+  it("ffmpeg.split_audio_segments cuts one segment per SRT or JSON subtitle entry", async () => {
+    const long = await makeTestVideo(join(inputs, "subtitled.mp4"), 5);
+    const srt = join(inputs, "subtitles.srt");
+    await writeFile(srt, "1\n00:00:00,500 --> 00:00:01,500\nhello\n\n2\n00:00:02,000 --> 00:00:04,250\nworld\nsecond line\n");
+    const json = join(inputs, "subtitles.json");
+    await writeFile(json, JSON.stringify([{ start: 1, end: 1.5, text: "a" }, { start: 3, end: 4, text: "b" }, { start: 4.2, end: 4.8, text: "c" }]));
+    for (const [subtitle, expected] of [[srt, [1, 2.25]], [json, [0.5, 1, 0.6]]] as const) {
+      const { stage } = await runNode("ffmpeg.split_audio_segments", { audio_path: long, subtitle_path: subtitle });
+      expect(stage?.status, stage?.error ?? "").toBe("SUCCESS");
+      expect(stage?.output?.["split_mode"]).toBe("subtitles");
+      const segments = stage?.output?.["segments"] as string[];
+      expect(segments).toHaveLength(expected.length);
+      const durations = await Promise.all(segments.map(async (segment) => Number((await probeMedia(segment)).format.duration)));
+      durations.forEach((duration, i) => expect(duration).toBeCloseTo(expected[i] as number, 1));
+    }
+    const info = (await runNode("ffmpeg.split_audio_segments", { audio_path: long, subtitle_path: srt })).stage?.output?.["segments_info"];
+    expect(info).toMatchObject([{ start: 0.5, end: 1.5, text: "hello" }, { start: 2, end: 4.25, text: "world\nsecond line" }]);
+  });
+
+  it("ffmpeg.split_audio_segments refuses a subtitle file without timed entries", async () => {
+    const empty = join(inputs, "empty.srt");
+    await writeFile(empty, "no timings here\n");
+    const { stage } = await runNode("ffmpeg.split_audio_segments", { audio_path: video, subtitle_path: empty });
+    expect(stage?.status).toBe("FAILED");
+    expect(stage?.error).toMatch(/no timed entries/);
+  });
+
+  it("a node chains on its task: a fallback takes audio_path from ffmpeg.extract_audio's output", async () => {
+    const taskId = `task-${randomUUID()}`;
+    const audio = (await runNode("ffmpeg.extract_audio", { video_path: video }, taskId)).stage?.output?.["audio_path"];
+    const { stage } = await runNode("ffmpeg.split_audio_segments", { segment_seconds: 1 }, taskId);
+    expect(stage?.status, stage?.error ?? "").toBe("SUCCESS");
+    expect(stage?.input_params).toMatchObject({ audio_path: audio, segment_seconds: 1 });
+    expect(stage?.output?.["segment_count"]).toBe(2);
+  });
+
+  it("without the field and without a usable stage, the node fails naming both", async () => {
+    const { stage } = await runNode("ffmpeg.split_audio_segments", {});
+    expect(stage?.status).toBe("FAILED");
+    expect(stage?.error).toMatch(/input_data\.audio_path is missing.*ffmpeg\.extract_audio \(output audio_path: no such stage in this task\)/);
+  });
+
+  it("placeholders are replaced by the named stage's output when the node starts", async () => {
+    const taskId = `task-${randomUUID()}`;
+    const audio = (await runNode("ffmpeg.extract_audio", { video_path: video }, taskId)).stage?.output?.["audio_path"];
+    const { stage } = await runNode("test.echo", { text: "${{ stages.ffmpeg.extract_audio.output.audio_path }}" }, taskId);
+    expect(stage?.status, stage?.error ?? "").toBe("SUCCESS");
+    expect(stage?.output?.["text"]).toBe(audio);
+
+    const other = `task-${randomUUID()}`;
+    await runNode("ffmpeg.extract_audio", { video_path: video }, other);
+    const missing = await runNode("test.echo", { text: "${{ stages.ffmpeg.extract_audio.output.nothing }}" }, other);
+    expect(missing.stage?.status).toBe("FAILED");
+    expect(missing.stage?.error).toMatch(/output field nothing.*available fields: audio_path/);
   });
 
   it("ffmpeg.extract_keyframes fails a broken input with ffprobe's reason", async () => {
     const broken = join(inputs, "broken-video.mp4");
     await writeFile(broken, "not a video either");
+    // `count` is the deprecated alias of keyframe_sample_count.
     const { stage } = await runNode("ffmpeg.extract_keyframes", { video_path: broken, count: 2 });
     expect(stage?.status).toBe("FAILED");
     expect(stage?.error).toMatch(/Invalid data found when processing input/);

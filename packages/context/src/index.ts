@@ -36,3 +36,14 @@ export {
   type UrlPolicy,
 } from "./net/public-url.js";
 export { requestPinned, type PinnedRequestOptions } from "./net/pinned-request.js";
+export {
+  MAX_INPUT_DEPTH,
+  PLACEHOLDER_PATTERN,
+  PlaceholderError,
+  findPlaceholders,
+  formatInputPath,
+  parsePlaceholder,
+  resolvePlaceholders,
+  type InputPath,
+  type Placeholder,
+} from "./placeholders.js";

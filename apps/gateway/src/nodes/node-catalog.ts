@@ -1,4 +1,4 @@
-import { formatIssues } from "@wf/context";
+import { formatIssues, type InputPath } from "@wf/context";
 import type { NodeRegistry, RegisteredNode } from "@wf/state-redis";
 import { z } from "zod";
 
@@ -7,8 +7,11 @@ export interface CatalogNode {
   name: string;
   description?: string;
   workers: number;
-  /** `[]` when the input is valid, else `path: message` issues. */
-  validate(input: unknown): string[];
+  /**
+   * `[]` when the input is valid, else `path: message` issues. Values at `placeholderPaths` are
+   * `${{ stages… }}` placeholders, resolved only when the node runs: any value is accepted there.
+   */
+  validate(input: unknown, placeholderPaths?: readonly InputPath[]): string[];
 }
 
 /** The nodes that workers have registered, as the gateway sees them. */
@@ -16,6 +19,8 @@ export interface NodeCatalog {
   list(): Promise<CatalogNode[]>;
   get(name: string): Promise<CatalogNode | undefined>;
 }
+
+const pathKey = (path: readonly PropertyKey[]): string => JSON.stringify(path.map(String));
 
 function toCatalogNode(node: RegisteredNode): CatalogNode {
   let schema: z.ZodType;
@@ -28,9 +33,12 @@ function toCatalogNode(node: RegisteredNode): CatalogNode {
     name: node.name,
     ...(node.description ? { description: node.description } : {}),
     workers: node.workers.length,
-    validate(input) {
+    validate(input, placeholderPaths = []) {
       const parsed = schema.safeParse(input);
-      return parsed.success ? [] : formatIssues(parsed.error);
+      if (parsed.success) return [];
+      const placeholders = new Set(placeholderPaths.map(pathKey));
+      const issues = parsed.error.issues.filter((issue) => !placeholders.has(pathKey(issue.path)));
+      return issues.length === 0 ? [] : formatIssues(new z.ZodError(issues));
     },
   };
 }

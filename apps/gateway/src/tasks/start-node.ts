@@ -1,5 +1,15 @@
 import { randomBytes } from "node:crypto";
-import { UrlPolicyError, checkPublicUrl, maskSecrets, type UrlPolicy, type WorkflowContext } from "@wf/context";
+import {
+  PlaceholderError,
+  UrlPolicyError,
+  checkPublicUrl,
+  findPlaceholders,
+  formatInputPath,
+  maskSecrets,
+  type Placeholder,
+  type UrlPolicy,
+  type WorkflowContext,
+} from "@wf/context";
 import type { FastifyBaseLogger } from "fastify";
 import type { GatewayDeps } from "../deps.js";
 import { ApiError } from "../errors/api-error.js";
@@ -25,13 +35,35 @@ export async function assertCallbackUrl(url: string, policy: UrlPolicy): Promise
   }
 }
 
-/** Refuses a node no live worker runs, or input that does not match its registered schema. */
+function placeholdersOf(inputData: unknown): Placeholder[] {
+  try {
+    return findPlaceholders(inputData);
+  } catch (error) {
+    if (error instanceof PlaceholderError) throw new ApiError(400, "INVALID_INPUT", error.message);
+    throw error;
+  }
+}
+
+/**
+ * Refuses a node no live worker runs, input nested too deep, a placeholder naming a node no live
+ * worker runs, or input that does not match the node's registered schema (placeholders accepted
+ * wherever a value is expected: they are resolved when the node starts).
+ */
 export async function assertRunnable(deps: GatewayDeps, taskName: string, inputData: unknown): Promise<void> {
   const node = await deps.nodes.get(taskName);
   if (!node) {
     throw new ApiError(400, "UNKNOWN_TASK_NAME", `task_name ${taskName} is not run by any live worker; see GET /v1/tasks/supported-tasks`);
   }
-  const issues = node.validate(inputData);
+  const placeholders = placeholdersOf(inputData);
+  for (const placeholder of placeholders) {
+    if (!(await deps.nodes.get(placeholder.stage))) {
+      const where = formatInputPath(placeholder.path);
+      throw new ApiError(400, "INVALID_INPUT", `${where} refers to stage ${placeholder.stage}, which no live worker runs; see GET /v1/tasks/supported-tasks`, [
+        `${where}: unknown stage ${placeholder.stage}`,
+      ]);
+    }
+  }
+  const issues = node.validate(inputData, placeholders.map((placeholder) => placeholder.path));
   if (issues.length > 0) {
     throw new ApiError(400, "INVALID_INPUT", `invalid input_data for ${taskName}: ${issues.join("; ")}`, issues.map((issue) => `input_data.${issue}`));
   }

@@ -14,6 +14,7 @@ import type { Logger } from "pino";
 import type { NodeDefinition } from "../nodes/define-node.js";
 import { downloadInput, type DownloadLimits } from "../inputs/download-input.js";
 import { resolveLocalInput } from "../inputs/local-input.js";
+import { needsTaskState, resolveNodeInput } from "./resolve-input.js";
 
 
 /** What the executor needs from the worker around it. */
@@ -68,6 +69,7 @@ export async function executeNode(
   const unmasked = stored ?? freshContext(data, storageDir);
   // Secrets never reach Redis: neither in the stage snapshot nor in the task's request copy.
   const base = { ...unmasked, input_params: maskSecrets(unmasked.input_params) };
+  // The stage keeps the input the node ran with (placeholders resolved), secrets masked.
   const stageBase: Partial<StageExecution> = { ...storedStage, input_params: maskSecrets(data.input_data) };
   const write = (stage: StageExecution, status: TaskStatus, error: string | null = null) =>
     deps.store.updateWorkflowState({ ...base, status, error, stages: { [taskName]: { ...stageBase, ...stage } } });
@@ -85,7 +87,17 @@ export async function executeNode(
   };
 
   if (!node) return fail(`no handler for ${taskName} is registered on this worker`);
-  const input = node.input.safeParse(data.input_data);
+  let requested = data.input_data;
+  if (needsTaskState(node, requested)) {
+    const task = await deps.store.getWorkflowState(taskId);
+    try {
+      requested = resolveNodeInput(node, requested, task?.stages ?? {});
+    } catch (error) {
+      return fail(error instanceof Error ? error.message : String(error));
+    }
+    stageBase.input_params = maskSecrets(requested);
+  }
+  const input = node.input.safeParse(requested);
   if (!input.success) return fail(`invalid input_data: ${formatIssues(input.error).join("; ")}`);
 
   const startedAt = Date.now();
@@ -94,20 +106,23 @@ export async function executeNode(
     logger.info({ status: started.storedStatus }, "node was finished elsewhere before it started; not running it");
     return "SKIPPED";
   }
-  await mkdir(storageDir, { recursive: true });
+  const outputDir = join(storageDir, "nodes", taskName);
+  await mkdir(outputDir, { recursive: true });
 
   try {
     const output = await node.run(input.data, {
       taskId,
       taskName,
       storageDir,
+      outputDir,
       logger,
       signal,
       tools: deps.tools,
       resolveInput: (reference) =>
         /^https?:\/\//i.test(reference)
           ? downloadInput(reference, storageDir, deps.downloads, signal)
-          : resolveLocalInput(reference, deps.inputRoots),
+          : // A node may read its own task's files (an earlier node's output), never another task's.
+            resolveLocalInput(reference, [...deps.inputRoots, storageDir]),
       progress: async (percent) => {
         const progress = Math.max(0, Math.min(100, Math.round(percent)));
         await write({ status: "IN_PROGRESS", error: null, progress }, "running");

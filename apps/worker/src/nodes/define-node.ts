@@ -8,8 +8,10 @@ export interface NodeContext {
   taskId: string;
   /** This node's name, `<service>.<function>`. */
   taskName: string;
-  /** The task's folder in shared storage (created before `run`); put outputs here. */
+  /** The task's folder in shared storage (created before `run`). */
   storageDir: string;
+  /** This node's own output folder, `<task folder>/nodes/<task_name>` (created before `run`); put outputs here. */
+  outputDir: string;
   /** A pino logger bound to the task id and node. */
   logger: Logger;
   /** Records progress (0–100) in the node's stage while it runs. */
@@ -26,12 +28,26 @@ export interface NodeContext {
   tools: { ffmpeg: string; ffprobe: string };
 }
 
+/**
+ * Where an absent input field may be taken from: an earlier stage of the same task, by its task
+ * name (the output field of the same name) or as `{ stage, field }` when the names differ.
+ */
+export type FallbackSource = string | { readonly stage: string; readonly field: string };
+
 /** A node: its name, the schema of its `input_data`, and the handler that runs it. */
 export interface NodeDefinition<Input extends z.ZodType = z.ZodType, Output extends object = Record<string, unknown>> {
   /** `<service>.<function>`; the node is consumed from `<service>_queue`. */
   readonly name: string;
   /** Schema of the request's `input_data`; a job whose input fails it ends `FAILED` without running. */
   readonly input: Input;
+  /**
+   * Per input field, the earlier stages to take it from when the request leaves it out (absent or
+   * null), as the original's `get_param_with_fallback` does: the first listed stage that is
+   * `SUCCESS` and has the field wins. Such fields are optional in the published input schema.
+   *
+   * @example { audio_path: ["ffmpeg.extract_audio"] }
+   */
+  readonly fallbacks?: Readonly<Record<string, readonly FallbackSource[]>>;
   /** Runs the node; the resolved value becomes the stage's `output`. Throw to fail the node. */
   run(input: z.output<Input>, context: NodeContext): Promise<Output>;
 }
@@ -50,5 +66,8 @@ export function defineNode<Input extends z.ZodType, Output extends object>(
   definition: NodeDefinition<Input, Output>,
 ): NodeDefinition<Input, Output> {
   parseTaskName(definition.name);
+  for (const sources of Object.values(definition.fallbacks ?? {})) {
+    for (const source of sources) parseTaskName(typeof source === "string" ? source : source.stage);
+  }
   return Object.freeze({ ...definition });
 }

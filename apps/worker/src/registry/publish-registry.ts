@@ -3,13 +3,22 @@ import type { Logger } from "pino";
 import { z } from "zod";
 import type { NodeDefinition } from "../nodes/define-node.js";
 
-/** JSON Schema of a node's input, or an open schema when zod cannot express it. */
-function inputJsonSchema(node: NodeDefinition): Record<string, unknown> {
+/**
+ * JSON Schema of a node's input, or an open schema when zod cannot express it. Fields the node
+ * can take from earlier stages (`fallbacks`) are optional: a request may leave them out.
+ */
+export function inputJsonSchema(node: NodeDefinition): Record<string, unknown> {
+  let schema: Record<string, unknown>;
   try {
-    return z.toJSONSchema(node.input, { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
+    schema = z.toJSONSchema(node.input, { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
   } catch {
     return {};
   }
+  const withFallback = new Set(Object.keys(node.fallbacks ?? {}));
+  if (withFallback.size > 0 && Array.isArray(schema["required"])) {
+    schema["required"] = (schema["required"] as unknown[]).filter((field) => typeof field !== "string" || !withFallback.has(field));
+  }
+  return schema;
 }
 
 /** A running heartbeat of this worker's registrations. */
