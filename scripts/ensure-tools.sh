@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what wf needs when it is missing: pnpm 12.4.2 (npm), redis-server and ffmpeg (apt).
+# Installs what wf needs when it is missing: pnpm 12.4.2 (npm), redis-server, ffmpeg and python3-redis (apt).
 # Safe to run again: it changes nothing that is already there.
 set -euo pipefail
 
@@ -27,6 +27,11 @@ fi
 if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-cli >/dev/null 2>&1; then
   echo "installing redis-server" >&2
   apt_install redis-server
+fi
+# The store's interop tests write keys with the Python services' own client (redis-py).
+if ! /usr/bin/python3 -c "import redis" >/dev/null 2>&1; then
+  echo "installing python3-redis" >&2
+  apt_install python3 python3-redis
 fi
 if ! command -v ffmpeg >/dev/null 2>&1 || ! command -v ffprobe >/dev/null 2>&1; then
   echo "installing ffmpeg" >&2

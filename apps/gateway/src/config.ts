@@ -21,6 +21,11 @@ export const GatewayEnvSchema = z.object({
   WF_CALLBACK_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   WF_CALLBACK_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(5),
   WF_CALLBACK_BACKOFF_MS: z.coerce.number().int().min(10).default(1_000),
+  /**
+   * Also read and delete the `{task_id}:{service}:{function}` keys of the shipped Python state
+   * manager (a migration running both side by side). Adds a SCAN per read: off by default.
+   */
+  WF_LEGACY_KEYS: z.stringbool().default(false),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

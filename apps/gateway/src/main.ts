@@ -29,7 +29,7 @@ const { queuePrefix } = createKeySpace(keyLayout);
 const callbackRetry = { attempts: config.WF_CALLBACK_ATTEMPTS, backoffMs: config.WF_CALLBACK_BACKOFF_MS };
 const queues = new NodeQueues(queueConnection, queuePrefix, callbackRetry);
 const metrics = createGatewayMetrics({ defaults: true });
-const store = createStateStore({ redis, logger, keyLayout, onCorruptNode: () => metrics.corruptNodeState() });
+const store = createStateStore({ redis, logger, keyLayout, legacyKeys: config.WF_LEGACY_KEYS, onCorruptNode: () => metrics.corruptNodeState() });
 const callbackPolicy = { allowPrivate: config.WF_CALLBACK_ALLOW_PRIVATE, allowedHosts: config.WF_CALLBACK_ALLOWED_HOSTS };
 
 redis.on("error", () => metrics.redisError());

@@ -29,6 +29,11 @@ export const WorkerEnvSchema = z.object({
     .transform((value) => value.split(",").map((host) => host.trim()).filter(Boolean)),
   /** Port of the worker's `GET /metrics` (Prometheus); 0 picks a free port. */
   WF_METRICS_PORT: z.coerce.number().int().min(0).max(65_535).default(9464),
+  /**
+   * Also read and delete the `{task_id}:{service}:{function}` keys of the shipped Python state
+   * manager (a migration running both side by side). Adds a SCAN per read: off by default.
+   */
+  WF_LEGACY_KEYS: z.stringbool().default(false),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

@@ -25,6 +25,7 @@ const worker = await startWorker({
   nodes: builtinNodes,
   redis,
   keyLayout,
+  legacyKeys: config.WF_LEGACY_KEYS,
   queuePrefix: createKeySpace(keyLayout).queuePrefix,
   concurrency: config.WF_CONCURRENCY,
   sharedRoot: config.WF_SHARED_ROOT,

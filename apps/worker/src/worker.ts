@@ -28,6 +28,8 @@ export interface StartWorkerOptions {
   ffprobePath?: string;
   logger?: Logger;
   keyLayout?: KeyLayout;
+  /** Also read the Python state manager's `{task_id}:{service}:{function}` keys (placeholders and fallbacks see them). Default false. */
+  legacyKeys?: boolean;
   /** BullMQ key prefix. Default: the key space's `queuePrefix` (`bull`, or `{bull}` for `hash-tag`). */
   queuePrefix?: string;
   /** This worker's id in the registry. Default `<hostname>-<pid>-<random>`. */
@@ -78,7 +80,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   const keyLayout = options.keyLayout ?? "plain";
   const workerId = options.workerId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
   const metrics = options.metrics ?? createWorkerMetrics();
-  const store = createStateStore({ redis: options.redis, keyLayout, logger, onCorruptNode: () => metrics.corruptNodeState() });
+  const store = createStateStore({ redis: options.redis, keyLayout, legacyKeys: options.legacyKeys ?? false, logger, onCorruptNode: () => metrics.corruptNodeState() });
   const byName = new Map<string, NodeDefinition>();
   for (const node of options.nodes) {
     if (byName.has(node.name)) throw new Error(`node ${node.name} is defined twice`);

@@ -1,4 +1,4 @@
-import { assertTaskId, parseTaskName } from "@wf/context";
+import { TASK_NAME_PATTERN, assertTaskId, parseTaskName } from "@wf/context";
 
 /**
  * How keys are laid out.
@@ -25,6 +25,18 @@ export interface KeySpace {
   nodeKeyPattern(taskId: string): string;
   /** A `SCAN MATCH` pattern for the task's node keys, glob characters escaped. */
   nodeScanPattern(taskId: string): string;
+  /**
+   * The key the shipped Python state manager writes for a node: `{task_id}:{service}:{function}`
+   * (`task-1:ffmpeg:extract_audio`), never hash-tagged. Read and deleted in the legacy-keys mode.
+   */
+  legacyNodeKey(taskId: string, taskName: string): string;
+  /** A `SCAN MATCH` pattern for a task's legacy node keys: `{task_id}:*:*`, glob characters escaped. */
+  legacyScanPattern(taskId: string): string;
+  /**
+   * The task name a key found by {@link legacyScanPattern} holds, or `null` when it is not a
+   * legacy node key of that task (e.g. wf's own `task-1:node:ffmpeg.extract_audio`).
+   */
+  legacyTaskName(taskId: string, key: string): string | null;
   /** Sorted set of live registrations, `<task_name> <worker_id>` scored by expiry (ms). */
   readonly registryHeartbeats: string;
   /** Hash of registered nodes: task name -> JSON description (input schema, …). */
@@ -77,6 +89,22 @@ export function createKeySpace(layout: KeyLayout): KeySpace {
     },
     nodeScanPattern(taskId) {
       return `${escapeGlob(taskPart(taskId))}:node:*`;
+    },
+    legacyNodeKey(taskId, taskName) {
+      assertTaskId(taskId);
+      const { service, fn } = parseTaskName(taskName);
+      return `${taskId}:${service}:${fn}`;
+    },
+    legacyScanPattern(taskId) {
+      assertTaskId(taskId);
+      return `${escapeGlob(taskId)}:*:*`;
+    },
+    legacyTaskName(taskId, key) {
+      if (!key.startsWith(`${taskId}:`)) return null;
+      const [service, fn, ...rest] = key.slice(taskId.length + 1).split(":");
+      if (rest.length > 0 || service === undefined || fn === undefined) return null;
+      const taskName = `${service}.${fn}`;
+      return TASK_NAME_PATTERN.test(taskName) ? taskName : null;
     },
   };
 }

@@ -25,6 +25,7 @@ export function createStateStore(options: StateStoreOptions): StateStore {
   const { redis, logger, onCorruptNode } = options;
   const ttlSeconds = options.ttlSeconds ?? DEFAULT_TTL_SECONDS;
   const scanMode = (options.readStrategy ?? "index") === "scan";
+  const legacyKeys = options.legacyKeys ?? false;
   const scanCount = options.scanCount ?? 1000;
   const now = options.now ?? (() => new Date());
   const keys = createKeySpace(options.keyLayout ?? "plain");
@@ -70,11 +71,24 @@ export function createStateStore(options: StateStoreOptions): StateStore {
     }
   }
 
+  /** The task's `{task_id}:{service}:{function}` keys (legacy-keys mode). */
+  const scanLegacy = async (taskId: string): Promise<string[]> =>
+    (await scanKeys(redis, keys.legacyScanPattern(taskId), scanCount)).filter((key) => keys.legacyTaskName(taskId, key) !== null);
+
+  /** `[key, value]` pairs of the task's legacy keys; one GET each, as they may lie in different Cluster slots. */
+  async function readLegacyPairs(taskId: string): Promise<string[]> {
+    const found = await scanLegacy(taskId);
+    const values = await Promise.all(found.map((key) => redis.get(key).catch((error: unknown) => (isWrongTypeReply(error) ? null : Promise.reject(error)))));
+    return found.flatMap((key, i) => (values[i] == null ? [] : [key, values[i] as string]));
+  }
+
   async function removeTask(taskId: string): Promise<number> {
     const [removed, indexWasCorrupt] = await commands.deleteTask(keys.indexKey(taskId), keys.nodeKeyPrefix(taskId));
-    if (!scanMode && indexWasCorrupt === 0) return removed;
+    let total = removed;
     // Keys that no index lists (compatibility mode, or a corrupt index) are found by SCAN.
-    return removed + (await unlinkAll(redis, await scanKeys(redis, keys.nodeScanPattern(taskId), scanCount)));
+    if (scanMode || indexWasCorrupt !== 0) total += await unlinkAll(redis, await scanKeys(redis, keys.nodeScanPattern(taskId), scanCount));
+    if (legacyKeys) total += (await Promise.all((await scanLegacy(taskId)).map((key) => redis.unlink(key)))).reduce((sum, n) => sum + n, 0);
+    return total;
   }
 
   const ttlArgument = String(ttlSeconds);
@@ -107,6 +121,7 @@ export function createStateStore(options: StateStoreOptions): StateStore {
     async getWorkflowState(taskId) {
       coalesce();
       const pairs = await guarded(readPairs(taskId), "read");
+      if (legacyKeys) pairs.push(...(await guarded(readLegacyPairs(taskId), "read")));
       return aggregateNodeViews(taskId, decodeViews(taskId, pairs));
     },
     async getNodeState(taskId, taskName) {
@@ -119,6 +134,11 @@ export function createStateStore(options: StateStoreOptions): StateStore {
         if (!isWrongTypeReply(error)) throw toStoreError(error, "read");
         report(taskId, key, `node key holds another type: ${error.message}`);
         return null;
+      }
+      if (raw === null && legacyKeys) {
+        const legacyKey = keys.legacyNodeKey(taskId, taskName);
+        const legacy = await guarded(redis.get(legacyKey), "read").catch((error: unknown) => (isWrongTypeReply(error) ? null : Promise.reject(error)));
+        return legacy == null ? null : (decodeViews(taskId, [legacyKey, legacy])[0] ?? null);
       }
       return raw === null ? null : (decodeViews(taskId, [key, raw])[0] ?? null);
     },

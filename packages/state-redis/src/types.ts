@@ -44,6 +44,14 @@ export interface StateStoreOptions {
   /** Clock used to stamp `updated_at`; for tests. */
   now?: () => Date;
   /**
+   * Also read, aggregate and delete the keys the shipped Python state manager writes,
+   * `{task_id}:{service}:{function}` (`task-1:ffmpeg:extract_audio`), for a migration that runs
+   * both side by side. Those keys have no index: each read and delete adds a `SCAN MATCH
+   * {task_id}:*:*` over the keyspace (every master of a Cluster), so leave it off (the default)
+   * once no Python writer remains. wf itself always writes its own layout.
+   */
+  legacyKeys?: boolean;
+  /**
    * Send the commands that concurrent store calls issue in one event-loop iteration in one socket
    * write: the connection's sockets (one per node on a Cluster) are corked until `setImmediate`.
    * Default `true`. Measured: writes about 1.3x and the gateway's status route 1.3x faster.
