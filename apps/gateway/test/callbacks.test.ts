@@ -13,13 +13,13 @@ import { startHarness, type Harness } from "./harness.js";
 /** A real HTTP receiver that fails its first `failures` requests, then accepts. */
 async function startReceiver(failures: number) {
   const port = await freePort();
-  const received: { body: Record<string, unknown>; status: number }[] = [];
+  const received: { body: Record<string, unknown>; status: number; url: string }[] = [];
   const server: Server = createServer((req, res) => {
     let raw = "";
     req.on("data", (chunk: Buffer) => (raw += chunk.toString()));
     req.on("end", () => {
       const status = received.length < failures ? 500 : 200;
-      received.push({ body: JSON.parse(raw) as Record<string, unknown>, status });
+      received.push({ body: JSON.parse(raw) as Record<string, unknown>, status, url: req.url ?? "" });
       res.writeHead(status).end();
     });
   });
@@ -66,6 +66,29 @@ async function finishedTaskWithCallback(url: string): Promise<string> {
 const callbackStatus = async (taskId: string) => (await h.store.getWorkflowState(taskId))?.["callback_status"];
 
 describe("callbacks", () => {
+  it("a callback URL's secrets are masked in state but the receiver is called with the real URL", async () => {
+    const receiver = await startReceiver(0);
+    const worker = delivery();
+    try {
+      const taskId = `task-${randomUUID()}`;
+      const url = `${receiver.url}?api_key=K9&x=1`;
+      await h.app.inject({ method: "POST", url: "/v1/tasks", payload: { task_name: "ffmpeg.extract_audio", task_id: taskId, callback: url, input_data: { video_path: "/in.mp4" } } });
+      const view = await h.store.getNodeState(taskId, "ffmpeg.extract_audio");
+      expect(view?.input_params.callback_url).toBe(`${receiver.url}?api_key=***&x=1`);
+      const status = (await h.app.inject({ method: "GET", url: `/v1/tasks/${taskId}/status` })).body;
+      expect(status).not.toContain("K9");
+      const job = await h.queues.jobData("ffmpeg.extract_audio", view?.stages["ffmpeg.extract_audio"]?.["job_id"] as string);
+      expect(job?.callback_url).toBe(url);
+      await h.store.updateWorkflowState({ ...view, status: "completed", stages: { "ffmpeg.extract_audio": { status: "SUCCESS", output: { a: 1 } } } });
+      await h.queues.enqueueCallback({ task_id: taskId, task_name: "ffmpeg.extract_audio", callback_url: job?.callback_url ?? null });
+      await waitFor(async () => ((await callbackStatus(taskId)) === "sent" ? true : undefined), 10_000, "the callback to be sent");
+      expect(receiver.received[0]?.url).toBe("/hook?api_key=K9&x=1");
+    } finally {
+      await worker.close();
+      await receiver.close();
+    }
+  });
+
   it("are retried with backoff until the receiver accepts, across a gateway restart", async () => {
     const receiver = await startReceiver(2);
     try {

@@ -27,6 +27,9 @@ export const WorkerEnvSchema = z.object({
     .string()
     .default("")
     .transform((value) => value.split(",").map((host) => host.trim()).filter(Boolean)),
+  /** Delivery attempts of a finished node's callback, and the first retry delay (doubled each time). */
+  WF_CALLBACK_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(5),
+  WF_CALLBACK_BACKOFF_MS: z.coerce.number().int().min(10).default(1_000),
   /** Port of the worker's `GET /metrics` (Prometheus); 0 picks a free port. */
   WF_METRICS_PORT: z.coerce.number().int().min(0).max(65_535).default(9464),
   /**

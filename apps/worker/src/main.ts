@@ -26,6 +26,8 @@ const worker = await startWorker({
   redis,
   keyLayout,
   legacyKeys: config.WF_LEGACY_KEYS,
+  callbackAttempts: config.WF_CALLBACK_ATTEMPTS,
+  callbackBackoffMs: config.WF_CALLBACK_BACKOFF_MS,
   queuePrefix: createKeySpace(keyLayout).queuePrefix,
   concurrency: config.WF_CONCURRENCY,
   sharedRoot: config.WF_SHARED_ROOT,

@@ -103,8 +103,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       timeoutMs: options.downloads?.timeoutMs ?? 10 * 60_000,
       policy: options.downloads?.policy ?? { allowPrivate: false, allowedHosts: [] },
     },
-    queueCallback: async (taskId: string, taskName: string) => {
-      const data: CallbackJobData = { task_id: taskId, task_name: taskName };
+    queueCallback: async (taskId: string, taskName: string, callbackUrl: string | null) => {
+      const data: CallbackJobData = { task_id: taskId, task_name: taskName, callback_url: callbackUrl };
       await callbacks.add("callback", data, callbackJobOptions(options.callbackAttempts, options.callbackBackoffMs));
     },
   };

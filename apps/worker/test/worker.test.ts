@@ -15,6 +15,7 @@ import { CALLBACK_QUEUE } from "@wf/context";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { z } from "zod";
 import { builtinNodes, defineNode, serveMetrics, startWorker, type RunningWorker } from "../src/index.js";
+import { WorkerEnvSchema } from "../src/config.js";
 
 const prefix = `wf-test-${randomUUID()}`;
 const redis = new Redis(inject("redisUrl"));
@@ -308,6 +309,23 @@ describe("worker", () => {
     expect(next.stage?.["progress"]).toBe(100);
   });
 
+  it("reads WF_CALLBACK_ATTEMPTS and WF_CALLBACK_BACKOFF_MS, as the gateway does", () => {
+    const config = WorkerEnvSchema.parse({ WF_CALLBACK_ATTEMPTS: "7", WF_CALLBACK_BACKOFF_MS: "250" });
+    expect([config.WF_CALLBACK_ATTEMPTS, config.WF_CALLBACK_BACKOFF_MS]).toEqual([7, 250]);
+    expect(() => WorkerEnvSchema.parse({ WF_CALLBACK_ATTEMPTS: "0" })).toThrow();
+  });
+
+  it("masks secrets in stored input, error messages and the stage by the documented rule; the handler gets the real input", async () => {
+    const url = "https://user:hunter2@127.0.0.1:1/v.mp4?token=T0KEN&X-Amz-Signature=S1G";
+    const { stage, state } = await runNode("test.explode", { api_key: "k", nested: { password: "p", keep: url } });
+    const stored = JSON.stringify(state);
+    for (const secret of ["hunter2", "T0KEN", "S1G", '"k"', '"p"']) expect(stored).not.toContain(secret);
+    expect(stage?.input_params).toMatchObject({ nested: { keep: "https://***:***@127.0.0.1:1/v.mp4?token=***&X-Amz-Signature=***" } });
+    const download = await runNode("ffmpeg.extract_audio", { video_path: `${mediaBase}/missing.mp4?access_token=SECRET9` });
+    expect(download.stage?.status).toBe("FAILED");
+    expect(JSON.stringify(download.state)).not.toContain("SECRET9");
+  });
+
   it("queues the callback of a finished node that asked for one, and only then", async () => {
     const callbacks = new Queue(CALLBACK_QUEUE, { connection: redis.duplicate({ maxRetriesPerRequest: null }), prefix });
     try {
@@ -317,9 +335,11 @@ describe("worker", () => {
         input_params: { task_name: "test.echo", input_data: { text: "x" }, callback_url: "https://example.com/hook" },
         stages: { "test.echo": { status: "PENDING" } },
       });
-      await queueFor("test").add("test.echo", { task_id: taskId, task_name: "test.echo", input_data: { text: "x" } });
+      // The job carries the URL as the client sent it (state keeps it masked); so does the callback job.
+      const url = "https://example.com/hook?api_key=K1";
+      await queueFor("test").add("test.echo", { task_id: taskId, task_name: "test.echo", input_data: { text: "x" }, callback_url: url });
       const job = await waitFor(async () => (await callbacks.getJobs(["waiting"])).find((candidate) => candidate.data.task_id === taskId), 15_000, "the callback job");
-      expect(job.data).toEqual({ task_id: taskId, task_name: "test.echo" });
+      expect(job.data).toEqual({ task_id: taskId, task_name: "test.echo", callback_url: url });
       expect(job.opts.attempts).toBe(5);
       const without = await runNode("test.echo", { text: "no callback" });
       expect((await callbacks.getJobs(["waiting"])).some((candidate) => candidate.data.task_id === without.taskId)).toBe(false);

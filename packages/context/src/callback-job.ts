@@ -9,7 +9,12 @@ export const CALLBACK_QUEUE = "wf_callbacks";
 export const CALLBACK_DEFAULTS = { attempts: 5, backoffMs: 1_000 } as const;
 
 /** The payload of a callback job: which node finished. The delivery reads the rest from state. */
-export const CallbackJobDataSchema = z.object({ task_id: TaskIdSchema, task_name: TaskNameSchema });
+export const CallbackJobDataSchema = z.object({
+  task_id: TaskIdSchema,
+  task_name: TaskNameSchema,
+  /** The unmasked callback URL (state keeps it masked); older jobs without it use the stored one. */
+  callback_url: z.string().nullish(),
+});
 
 /** The payload of a callback job. */
 export type CallbackJobData = z.infer<typeof CallbackJobDataSchema>;

@@ -25,12 +25,13 @@ export { formatIssues, parseWorkflowContext, safeParseWorkflowContext, type Pars
 export { buildSingleNodeResult, type SingleNodeResult } from "./single-node-result.js";
 export { timestampMillis } from "./timestamp.js";
 export { CancelMessageSchema, NodeJobDataSchema, queueNameOf, type CancelMessage, type NodeJobData } from "./node-job.js";
-export { maskSecrets, SECRET_MASK } from "./mask-secrets.js";
+export { SECRET_MASK, SECRET_NAMES, SECRET_NAME_PARTS, isSecretName, maskSecrets, maskSecretsInText } from "./mask-secrets.js";
 export { CALLBACK_DEFAULTS, CALLBACK_QUEUE, CallbackJobDataSchema, callbackJobOptions, type CallbackJobData, type CallbackStatus } from "./callback-job.js";
 export {
   MAX_URL_LENGTH,
   UrlPolicyError,
   checkPublicUrl,
+  isOwnAddress,
   isPrivateAddress,
   type CheckedUrl,
   type UrlPolicy,

@@ -10,6 +10,8 @@ export const NodeJobDataSchema = z.object({
   task_id: TaskIdSchema,
   task_name: TaskNameSchema,
   input_data: z.record(z.string(), z.unknown()),
+  /** The callback URL as the client sent it; state keeps it with its secrets masked. */
+  callback_url: z.string().nullish(),
 });
 
 /** The payload of a node job. */

@@ -44,7 +44,7 @@ export function startCallbackDelivery(options: CallbackDeliveryOptions): Worker 
   const deliver = async (job: Job): Promise<void> => {
     const data = CallbackJobDataSchema.parse(job.data);
     const view = await store.getNodeState(data.task_id, data.task_name);
-    const url = view?.input_params.callback_url;
+    const url = data.callback_url ?? view?.input_params.callback_url;
     const stage = view?.stages[data.task_name];
     if (!view || !url || !stage) return; // the task was deleted, or never asked for a callback
 

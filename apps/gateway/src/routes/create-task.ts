@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { buildSingleNodeResult, type WorkflowContext } from "@wf/context";
+import { buildSingleNodeResult, maskSecretsInText, type WorkflowContext } from "@wf/context";
 import type { GatewayDeps, ZodApp } from "../deps.js";
 import { CreateTaskBodySchema, CreateTaskResponseSchema, ErrorResponseSchema } from "../schemas/tasks.js";
 import { assertCallbackUrl, assertRunnable, startNode } from "../tasks/start-node.js";
@@ -36,8 +36,8 @@ export function registerCreateTask(app: ZodApp, deps: GatewayDeps): void {
         const view = await deps.store.getNodeState(taskId, taskName);
         const info = reuseInfo(taskName, view, existing);
         if (callback !== undefined) {
-          if (view) await deps.store.updateWorkflowState({ ...view, input_params: { ...view.input_params, callback_url: callback } });
-          await deps.queues.enqueueCallback({ task_id: taskId, task_name: taskName });
+          if (view) await deps.store.updateWorkflowState({ ...view, input_params: { ...view.input_params, callback_url: maskSecretsInText(callback) } });
+          await deps.queues.enqueueCallback({ task_id: taskId, task_name: taskName, callback_url: callback });
         }
         return {
           task_id: taskId,

@@ -16,7 +16,7 @@ const RetryTaskResponseSchema = z.object({
 });
 
 function containsMask(value: unknown): boolean {
-  if (value === SECRET_MASK) return true;
+  if (typeof value === "string") return value.includes(SECRET_MASK);
   if (Array.isArray(value)) return value.some(containsMask);
   return value !== null && typeof value === "object" && Object.values(value).some(containsMask);
 }
@@ -57,7 +57,8 @@ export function registerRetryTask(app: ZodApp, deps: GatewayDeps): void {
         throw new ApiError(409, "RETRY_INPUT_UNAVAILABLE", `the original input of ${taskId} had secrets and is no longer kept; submit it again`);
       }
       await assertRunnable(deps, taskName, inputData);
-      await startNode(deps, { taskId: retryId, taskName, inputData, callbackUrl: task.input_params.callback_url ?? null }, request.log);
+      const callbackUrl = queued ? (queued.callback_url ?? null) : (task.input_params.callback_url ?? null);
+      await startNode(deps, { taskId: retryId, taskName, inputData, callbackUrl }, request.log);
       return { task_id: retryId, status: "pending" as const, message: "retry queued", retry_of: taskId };
     },
   );

@@ -6,6 +6,7 @@ import {
   findPlaceholders,
   formatInputPath,
   maskSecrets,
+  maskSecretsInText,
   type Placeholder,
   type UrlPolicy,
   type WorkflowContext,
@@ -83,14 +84,14 @@ export async function startNode(deps: GatewayDeps, request: NodeRequest, log: Fa
     workflow_id: taskId,
     create_at: request.createAt ?? new Date().toISOString(),
     status: "pending",
-    input_params: { task_name: taskName, input_data: masked, callback_url: request.callbackUrl },
+    input_params: { task_name: taskName, input_data: masked, callback_url: request.callbackUrl === null ? null : maskSecretsInText(request.callbackUrl) },
     shared_storage_path: taskFolder(deps.sharedRoot, taskId),
     stages: { [taskName]: { status: "PENDING", input_params: masked, output: null, error: null, duration: null, job_id: jobId } },
     error: null,
   };
   await deps.store.createWorkflowState(pending);
   try {
-    await deps.queues.enqueue({ task_id: taskId, task_name: taskName, input_data: inputData }, jobId);
+    await deps.queues.enqueue({ task_id: taskId, task_name: taskName, input_data: inputData, callback_url: request.callbackUrl }, jobId);
   } catch (error) {
     log.error({ err: error, taskId }, "could not enqueue node job");
     const message = "could not enqueue the node job; the queue is unavailable";

@@ -4,6 +4,7 @@ import {
   formatIssues,
   isTerminalStageStatus,
   maskSecrets,
+  maskSecretsInText,
   type NodeJobData,
   type StageExecution,
   type TaskStatus,
@@ -27,7 +28,7 @@ export interface ExecutorDeps {
   /** Limits on http(s) inputs. */
   downloads: DownloadLimits;
   /** Called once a node with a callback URL has finished (SUCCESS or FAILED), to queue its callback. */
-  queueCallback?: (taskId: string, taskName: string) => Promise<void>;
+  queueCallback?: (taskId: string, taskName: string, callbackUrl: string | null) => Promise<void>;
 }
 
 /** How a run ended. `SKIPPED`: the node was already finished or cancelled, so it did not run. */
@@ -76,10 +77,12 @@ export async function executeNode(
 
   const notify = async (): Promise<void> => {
     if (!base.input_params.callback_url || !deps.queueCallback) return;
-    await deps.queueCallback(taskId, taskName).catch((error: unknown) => logger.error({ err: error }, "could not queue the callback"));
+    await deps.queueCallback(taskId, taskName, data.callback_url ?? null).catch((error: unknown) => logger.error({ err: error }, "could not queue the callback"));
   };
 
-  const fail = async (message: string): Promise<ExecutionOutcome> => {
+  const fail = async (reason: string): Promise<ExecutionOutcome> => {
+    // Error messages often quote an input URL: never store or log its secrets.
+    const message = maskSecretsInText(reason);
     logger.warn({ error: message }, "node failed");
     const result = await write({ status: "FAILED", error: message, output: null }, "failed", `${taskName} failed: ${message}`);
     if (result.written) await notify();

@@ -1,6 +1,8 @@
 import { WfError } from "../errors.js";
 import { lookup } from "node:dns/promises";
 import { BlockList, isIP } from "node:net";
+import { networkInterfaces } from "node:os";
+import { embeddedIpv4 } from "./ip-address.js";
 
 /** Longest URL accepted (callbacks, inputs). */
 export const MAX_URL_LENGTH = 2048;
@@ -16,24 +18,52 @@ export interface UrlPolicy {
   allowedHosts: readonly string[];
 }
 
+// Not public: this-network, private, shared (CGNAT), loopback, link-local, IETF protocol
+// assignments, documentation (TEST-NET-1/2/3), benchmarking, multicast, reserved and broadcast.
 const PRIVATE = new BlockList();
 for (const [network, prefix] of [
   ["0.0.0.0", 8], ["10.0.0.0", 8], ["100.64.0.0", 10], ["127.0.0.0", 8], ["169.254.0.0", 16], ["172.16.0.0", 12],
-  ["192.0.0.0", 24], ["192.168.0.0", 16], ["198.18.0.0", 15], ["224.0.0.0", 4], ["240.0.0.0", 4],
+  ["192.0.0.0", 24], ["192.0.2.0", 24], ["192.168.0.0", 16], ["198.18.0.0", 15], ["198.51.100.0", 24],
+  ["203.0.113.0", 24], ["224.0.0.0", 4], ["240.0.0.0", 4],
 ] as const) {
   PRIVATE.addSubnet(network, prefix, "ipv4");
 }
-for (const [network, prefix] of [["::", 128], ["::1", 128], ["fc00::", 7], ["fe80::", 10], ["ff00::", 8]] as const) {
+// Unspecified, loopback, discard-only, Teredo (tunnels to IPv4 it does not name plainly), IPv6
+// benchmarking and documentation, unique-local, deprecated site-local, link-local, multicast.
+for (const [network, prefix] of [
+  ["::", 128], ["::1", 128], ["100::", 64], ["2001::", 32], ["2001:2::", 48], ["2001:db8::", 32],
+  ["fc00::", 7], ["fec0::", 10], ["fe80::", 10], ["ff00::", 8],
+] as const) {
   PRIVATE.addSubnet(network, prefix, "ipv6");
 }
 
-/** Whether an IP address is loopback, private, link-local, multicast or otherwise not public. */
+/**
+ * Whether an IP address is loopback, private, link-local, documentation, multicast or otherwise
+ * not public. An IPv6 address that carries an IPv4 one (mapped, compatible, NAT64, 6to4) is
+ * judged by that IPv4 address too.
+ */
 export function isPrivateAddress(address: string): boolean {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped?.[1]) return PRIVATE.check(mapped[1], "ipv4");
   const family = isIP(address);
   if (family === 0) return true;
-  return PRIVATE.check(address, family === 4 ? "ipv4" : "ipv6");
+  if (family === 4) return PRIVATE.check(address, "ipv4");
+  const embedded = embeddedIpv4(address);
+  if (embedded !== null && PRIVATE.check(embedded, "ipv4")) return true;
+  return PRIVATE.check(address, "ipv6");
+}
+
+let ownAddresses: { at: number; set: Set<string> } | undefined;
+
+/** Whether `address` is one of this machine's own interface addresses (refreshed every 10 s). */
+export function isOwnAddress(address: string): boolean {
+  if (!ownAddresses || Date.now() - ownAddresses.at > 10_000) {
+    const set = new Set<string>();
+    for (const entries of Object.values(networkInterfaces())) {
+      for (const entry of entries ?? []) set.add(entry.address.toLowerCase().replace(/%.*$/, ""));
+    }
+    ownAddresses = { at: Date.now(), set };
+  }
+  const plain = address.toLowerCase().replace(/%.*$/, "");
+  return ownAddresses.set.has(plain) || ownAddresses.set.has(embeddedIpv4(plain) ?? "");
 }
 
 /** A URL that passed the policy, with the addresses it may be reached at. */
@@ -74,6 +104,9 @@ export async function checkPublicUrl(raw: string, policy: UrlPolicy, what = "URL
   const exempt = policy.allowPrivate || policy.allowedHosts.includes(host);
   if (!exempt && addresses.some((entry) => isPrivateAddress(entry.address))) {
     throw new UrlPolicyError(`${what} host ${host} resolves to a loopback, private or link-local address`);
+  }
+  if (!exempt && addresses.some((entry) => isOwnAddress(entry.address))) {
+    throw new UrlPolicyError(`${what} host ${host} resolves to an address of this machine`);
   }
   return { url, addresses };
 }
