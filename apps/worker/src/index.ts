@@ -6,6 +6,7 @@ export { extractKeyframesNode } from "./nodes/ffmpeg/extract-keyframes.js";
 export { splitAudioSegmentsNode } from "./nodes/ffmpeg/split-audio-segments.js";
 export { probeDuration } from "./ffmpeg/probe.js";
 export { runFfmpeg } from "./ffmpeg/run-ffmpeg.js";
+export { SAFE_DEMUXERS, safeInput } from "./ffmpeg/safe-input.js";
 export { FfmpegError, InputError } from "./errors.js";
 export type { ExecutionOutcome } from "./executor/execute-node.js";
 export { createWorkerMetrics, serveMetrics, type WorkerMetrics } from "./metrics/worker-metrics.js";

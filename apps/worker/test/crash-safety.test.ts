@@ -39,6 +39,16 @@ async function ffmpegPids(marker: string): Promise<string[]> {
   return stdout.split("\n").filter(Boolean);
 }
 
+/** Whether a process with this pid exists (signal 0 checks without sending anything). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function enqueueSlow(seconds: number) {
   const taskId = `task-${randomUUID()}`;
   const frequency = randomInt(1000, 9000);
@@ -86,6 +96,19 @@ describe("crash safety with real processes", () => {
     const runs = (await readFile(job.runsFile, "utf8")).split("\n").filter(Boolean);
     expect(runs).toHaveLength(1);
     expect(runs[0]).not.toBe(String(first.pid));
+  });
+
+  it("no ffmpeg outlives a worker killed with SIGKILL (the worker's pid alone, not its group)", async () => {
+    const worker = await startWorkerProcess();
+    const job = await enqueueSlow(60);
+    const [ffmpeg] = await waitFor(async () => {
+      const pids = await ffmpegPids(job.marker);
+      return pids.length > 0 ? pids : undefined;
+    }, 15_000, "ffmpeg to run");
+    const ffmpegPid = Number(ffmpeg);
+    expect(processAlive(ffmpegPid)).toBe(true);
+    process.kill(worker.pid as number, "SIGKILL");
+    await waitFor(async () => (processAlive(ffmpegPid) ? undefined : true), 3_000, `ffmpeg ${ffmpegPid} to die with its worker`);
   });
 
   it("SIGTERM lets the running node finish before the worker exits", async () => {

@@ -1,4 +1,6 @@
+import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { promisify } from "node:util";
 import { once } from "node:events";
 import { createReadStream } from "node:fs";
 import { createServer, type Server } from "node:http";
@@ -66,8 +68,15 @@ async function runNode(taskName: string, inputData: Record<string, unknown>, tas
   return { taskId, state, stage: state.stages[taskName] };
 }
 
+let outsideSegment: string;
+const playlistOf = (segment: string) => `#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:1,\n${segment}\n#EXT-X-ENDLIST\n`;
+
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), "wf-worker-"));
+  // A file outside every input root, in a format an HLS playlist may name as a segment.
+  await mkdir(join(root, "outside"), { recursive: true });
+  outsideSegment = join(root, "outside", "secret.ts");
+  await promisify(execFile)("ffmpeg", ["-loglevel", "error", "-f", "lavfi", "-i", "sine=duration=1", "-f", "mpegts", "-y", outsideSegment]);
   sharedRoot = join(root, "shared");
   inputs = join(root, "inputs");
   await mkdir(sharedRoot, { recursive: true });
@@ -87,6 +96,7 @@ beforeAll(async () => {
     else if (req.url === "/big.bin") res.writeHead(200, { "content-length": 5_000_000 }).end(Buffer.alloc(10));
     else if (req.url === "/endless.bin") res.writeHead(200).write(Buffer.alloc(1024 * 1024 + 1));
     else if (req.url === "/slow.mp4") res.writeHead(200).write("x");
+    else if (req.url === "/escape.m3u8") res.writeHead(200).end(playlistOf(outsideSegment));
     else res.writeHead(404).end();
   });
   mediaServer.listen(0, "127.0.0.1");
@@ -307,6 +317,23 @@ describe("worker", () => {
       seen: { status: "IN_PROGRESS", progress: 50 },
     });
     expect(next.stage?.["progress"]).toBe(100);
+  });
+
+  it("a playlist or concat list inside an input root cannot make ffmpeg read a file outside the roots", async () => {
+    const direct = await runNode("ffmpeg.extract_audio", { video_path: outsideSegment });
+    expect(direct.stage?.error).toMatch(/outside the allowed input roots/);
+    const playlist = join(inputs, "escape.m3u8");
+    await writeFile(playlist, playlistOf(outsideSegment));
+    const concat = join(inputs, "escape.ffconcat");
+    await writeFile(concat, `ffconcat version 1.0\nfile '${outsideSegment}'\n`);
+    for (const video_path of [playlist, concat, `${mediaBase}/escape.m3u8`]) {
+      const { stage } = await runNode("ffmpeg.extract_audio", { video_path });
+      expect(stage?.status, video_path).toBe("FAILED");
+      expect(stage?.error, video_path).toMatch(/not on whitelist/);
+    }
+    // The same playlist without the whitelist does read the outside file: the test would catch a regression.
+    const unrestricted = await promisify(execFile)("ffmpeg", ["-hide_banner", "-nostdin", "-i", playlist, "-f", "null", "-"]).then(() => true, () => false);
+    expect(unrestricted).toBe(true);
   });
 
   it("reads WF_CALLBACK_ATTEMPTS and WF_CALLBACK_BACKOFF_MS, as the gateway does", () => {

@@ -1,5 +1,5 @@
-import { spawn } from "node:child_process";
 import { FfmpegError } from "../errors.js";
+import { spawnTied } from "./spawn-tied.js";
 
 const STDERR_LIMIT = 64 * 1024;
 
@@ -15,7 +15,8 @@ function reasonOf(stderr: string): string {
 /**
  * Runs ffmpeg (or ffprobe) with `args` and resolves with its stdout. Rejects with
  * {@link FfmpegError} carrying ffmpeg's own reason on a non-zero exit. The process is killed
- * (SIGKILL) when `signal` aborts, so a cancelled node leaves no orphan process.
+ * (SIGKILL) when `signal` aborts, so a cancelled node leaves no orphan process, and dies with the
+ * worker if the worker is killed (see `spawnTied`).
  */
 export function runFfmpeg(bin: string, args: readonly string[], signal?: AbortSignal): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -23,7 +24,7 @@ export function runFfmpeg(bin: string, args: readonly string[], signal?: AbortSi
       reject(signal.reason);
       return;
     }
-    const child = spawn(bin, ["-hide_banner", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawnTied(bin, ["-hide_banner", ...args]);
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));

@@ -1,6 +1,7 @@
 import { basename, extname, join } from "node:path";
 import { z } from "zod";
 import { runFfmpeg } from "../../ffmpeg/run-ffmpeg.js";
+import { safeInput } from "../../ffmpeg/safe-input.js";
 import { defineNode } from "../define-node.js";
 
 /**
@@ -15,7 +16,7 @@ export const extractAudioNode = defineNode({
   async run(input, ctx) {
     const source = await ctx.resolveInput(input.video_path);
     const audioPath = join(ctx.outputDir, `${basename(source, extname(source))}.wav`);
-    const args = ["-nostdin", "-y", "-i", source, "-vn", "-acodec", "pcm_s16le", "-ar", "16000", "-ac", "1", audioPath];
+    const args = ["-nostdin", "-y", ...safeInput(source), "-vn", "-acodec", "pcm_s16le", "-ar", "16000", "-ac", "1", audioPath];
     await runFfmpeg(ctx.tools.ffmpeg, args, ctx.signal);
     return { audio_path: audioPath };
   },

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { probeDuration } from "../../ffmpeg/probe.js";
 import { runFfmpeg } from "../../ffmpeg/run-ffmpeg.js";
+import { safeInput } from "../../ffmpeg/safe-input.js";
 import { FfmpegError } from "../../errors.js";
 import { defineNode, type NodeContext } from "../define-node.js";
 
@@ -11,9 +12,9 @@ import { defineNode, type NodeContext } from "../define-node.js";
  * may outlast the video stream) yields nothing from a seek: then the last frame is taken instead.
  */
 async function extractFrame(ctx: NodeContext, source: string, timestamp: number, path: string): Promise<void> {
-  await runFfmpeg(ctx.tools.ffmpeg, ["-nostdin", "-y", "-ss", String(timestamp), "-i", source, "-frames:v", "1", "-q:v", "3", path], ctx.signal);
+  await runFfmpeg(ctx.tools.ffmpeg, ["-nostdin", "-y", "-ss", String(timestamp), ...safeInput(source), "-frames:v", "1", "-q:v", "3", path], ctx.signal);
   if (await exists(path)) return;
-  await runFfmpeg(ctx.tools.ffmpeg, ["-nostdin", "-y", "-sseof", "-3", "-i", source, "-update", "1", "-q:v", "3", path], ctx.signal);
+  await runFfmpeg(ctx.tools.ffmpeg, ["-nostdin", "-y", "-sseof", "-3", ...safeInput(source), "-update", "1", "-q:v", "3", path], ctx.signal);
   if (!(await exists(path))) throw new FfmpegError(`${ctx.tools.ffmpeg} wrote no frame at ${timestamp}s`, { exitCode: 0, signal: null });
 }
 

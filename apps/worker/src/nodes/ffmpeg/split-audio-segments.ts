@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { InputError } from "../../errors.js";
 import { runFfmpeg } from "../../ffmpeg/run-ffmpeg.js";
+import { safeInput } from "../../ffmpeg/safe-input.js";
 import { parseSubtitles, type SubtitleEntry } from "../../subtitles/parse-subtitles.js";
 import { defineNode, type NodeContext } from "../define-node.js";
 
@@ -12,7 +13,7 @@ const MAX_SUBTITLE_BYTES = 10 * 1024 * 1024;
 const WAV = ["-vn", "-c:a", "pcm_s16le"];
 
 async function splitFixed(source: string, dir: string, seconds: number, ctx: NodeContext): Promise<string[]> {
-  const args = ["-nostdin", "-y", "-i", source, ...WAV, "-f", "segment", "-segment_time", String(seconds), "-reset_timestamps", "1"];
+  const args = ["-nostdin", "-y", ...safeInput(source), ...WAV, "-f", "segment", "-segment_time", String(seconds), "-reset_timestamps", "1"];
   await runFfmpeg(ctx.tools.ffmpeg, [...args, join(dir, "segment_%03d.wav")], ctx.signal);
   return (await readdir(dir))
     .filter((name) => /^segment_\d{3,}\.wav$/.test(name))
@@ -24,7 +25,7 @@ async function splitBySubtitles(source: string, dir: string, entries: readonly S
   const segments: string[] = [];
   for (const [index, entry] of entries.entries()) {
     const path = join(dir, `segment_${String(index).padStart(3, "0")}.wav`);
-    const args = ["-nostdin", "-y", "-ss", entry.start.toFixed(3), "-t", (entry.end - entry.start).toFixed(3), "-i", source, ...WAV, path];
+    const args = ["-nostdin", "-y", "-ss", entry.start.toFixed(3), "-t", (entry.end - entry.start).toFixed(3), ...safeInput(source), ...WAV, path];
     await runFfmpeg(ctx.tools.ffmpeg, args, ctx.signal);
     segments.push(path);
     await ctx.progress(((index + 1) / entries.length) * 100);
