@@ -13,6 +13,8 @@ export const WorkerEnvSchema = z.object({
   WF_SHARED_ROOT: z.string().min(1).default("/share/workflows").transform((path) => resolve(path)),
   /** Colon-separated folders local inputs may come from; default: the shared root. */
   WF_INPUT_ROOTS: pathList.optional(),
+  /** Time limit of a node that sets none, in ms (default one hour). */
+  WF_NODE_TIMEOUT_MS: z.coerce.number().int().min(100).default(3_600_000),
   WF_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   FFMPEG_PATH: z.string().min(1).default("ffmpeg"),
   FFPROBE_PATH: z.string().min(1).default("ffprobe"),

@@ -30,6 +30,7 @@ const worker = await startWorker({
   callbackBackoffMs: config.WF_CALLBACK_BACKOFF_MS,
   queuePrefix: createKeySpace(keyLayout).queuePrefix,
   concurrency: config.WF_CONCURRENCY,
+  nodeTimeoutMs: config.WF_NODE_TIMEOUT_MS,
   sharedRoot: config.WF_SHARED_ROOT,
   inputRoots: config.WF_INPUT_ROOTS ?? [config.WF_SHARED_ROOT],
   ffmpegPath: config.FFMPEG_PATH,

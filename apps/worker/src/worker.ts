@@ -47,6 +47,8 @@ export interface StartWorkerOptions {
   callbackAttempts?: number;
   /** First retry delay of a callback, doubled each attempt. Default 1000 ms. */
   callbackBackoffMs?: number;
+  /** Time limit of a node that sets none, in ms. Default 3,600,000 (one hour). */
+  nodeTimeoutMs?: number;
   /** Limits on http(s) inputs. Default: 2 GiB, 10 minutes, public hosts only. */
   downloads?: Partial<DownloadLimits>;
   /** Prometheus metrics to record into; a fresh set when omitted (see `RunningWorker.metrics`). */
@@ -96,6 +98,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     store,
     logger,
     sharedRoot: options.sharedRoot,
+    nodeTimeoutMs: options.nodeTimeoutMs ?? 3_600_000,
     inputRoots: options.inputRoots ?? [options.sharedRoot],
     tools: { ffmpeg: options.ffmpegPath ?? "ffmpeg", ffprobe: options.ffprobePath ?? "ffprobe" },
     downloads: {

@@ -16,7 +16,7 @@ import { pino } from "pino";
 import { CALLBACK_QUEUE } from "@wf/context";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { z } from "zod";
-import { builtinNodes, defineNode, serveMetrics, startWorker, type RunningWorker } from "../src/index.js";
+import { builtinNodes, defineNode, runFfmpeg, serveMetrics, startWorker, type RunningWorker } from "../src/index.js";
 import { WorkerEnvSchema } from "../src/config.js";
 
 const prefix = `wf-test-${randomUUID()}`;
@@ -46,6 +46,22 @@ const echoNode = defineNode({
     const seen = (await store.getNodeState(ctx.taskId, ctx.taskName))?.stages[ctx.taskName];
     return { text: input.text, dir: ctx.storageDir, seen: { status: seen?.status, progress: seen?.["progress"] } };
   },
+});
+
+const hangNode = defineNode({
+  name: "test.hang",
+  input: z.object({ marker: z.number() }),
+  timeoutMs: 1_500,
+  run: async (input, ctx) => {
+    await runFfmpeg(ctx.tools.ffmpeg, ["-nostdin", "-re", "-f", "lavfi", "-i", `sine=frequency=${input.marker}:duration=600`, "-f", "null", "-"], ctx.signal);
+    return {};
+  },
+});
+const stubbornNode = defineNode({
+  name: "test.stubborn",
+  input: z.object({}),
+  timeoutMs: 300,
+  run: () => new Promise<Record<string, unknown>>(() => undefined), // ignores its signal and never settles
 });
 
 function queueFor(service: string): Queue {
@@ -83,7 +99,7 @@ beforeAll(async () => {
   await mkdir(inputs, { recursive: true });
   video = await makeTestVideo(join(inputs, "demo.mp4"), 2);
   worker = await startWorker({
-    nodes: [...builtinNodes, explodingNode, echoNode],
+    nodes: [...builtinNodes, explodingNode, echoNode, hangNode, stubbornNode],
     redis,
     sharedRoot,
     inputRoots: [inputs],
@@ -334,6 +350,30 @@ describe("worker", () => {
     // The same playlist without the whitelist does read the outside file: the test would catch a regression.
     const unrestricted = await promisify(execFile)("ffmpeg", ["-hide_banner", "-nostdin", "-i", playlist, "-f", "null", "-"]).then(() => true, () => false);
     expect(unrestricted).toBe(true);
+  });
+
+  it("a node past its time limit is aborted, its ffmpeg killed, and it ends FAILED 'timed out after …'", async () => {
+    const marker = 1000 + Math.floor(Math.random() * 8000);
+    const started = Date.now();
+    const { stage, state } = await runNode("test.hang", { marker });
+    expect(stage?.status).toBe("FAILED");
+    expect(stage?.error).toBe("timed out after 1.5 s");
+    expect(state.error).toBe("test.hang failed: timed out after 1.5 s");
+    expect(Date.now() - started).toBeLessThan(10_000);
+    const { stdout } = await promisify(execFile)("pgrep", ["-f", `sine=frequency=${marker}:`]).catch(() => ({ stdout: "" }));
+    expect(stdout.trim()).toBe("");
+  });
+
+  it("a handler that ignores its signal still ends FAILED at the limit", async () => {
+    const { stage } = await runNode("test.stubborn", {});
+    expect(stage?.status).toBe("FAILED");
+    expect(stage?.error).toBe("timed out after 0.3 s");
+  });
+
+  it("reads WF_NODE_TIMEOUT_MS, and defineNode refuses a nonsensical timeout", () => {
+    expect(WorkerEnvSchema.parse({ WF_NODE_TIMEOUT_MS: "90000" }).WF_NODE_TIMEOUT_MS).toBe(90_000);
+    expect(WorkerEnvSchema.parse({}).WF_NODE_TIMEOUT_MS).toBe(3_600_000);
+    expect(() => defineNode({ name: "test.bad", input: z.object({}), timeoutMs: 0, run: async () => ({}) })).toThrow(/timeoutMs/);
   });
 
   it("reads WF_CALLBACK_ATTEMPTS and WF_CALLBACK_BACKOFF_MS, as the gateway does", () => {

@@ -15,6 +15,7 @@ import type { Logger } from "pino";
 import type { NodeDefinition } from "../nodes/define-node.js";
 import { downloadInput, type DownloadLimits } from "../inputs/download-input.js";
 import { resolveLocalInput } from "../inputs/local-input.js";
+import { NodeTimeoutError, startDeadline } from "./deadline.js";
 import { needsTaskState, resolveNodeInput } from "./resolve-input.js";
 
 
@@ -27,6 +28,8 @@ export interface ExecutorDeps {
   tools: { ffmpeg: string; ffprobe: string };
   /** Limits on http(s) inputs. */
   downloads: DownloadLimits;
+  /** Time limit of a node that sets none (`defineNode({ timeoutMs })`). */
+  nodeTimeoutMs: number;
   /** Called once a node with a callback URL has finished (SUCCESS or FAILED), to queue its callback. */
   queueCallback?: (taskId: string, taskName: string, callbackUrl: string | null) => Promise<void>;
 }
@@ -112,25 +115,27 @@ export async function executeNode(
   const outputDir = join(storageDir, "nodes", taskName);
   await mkdir(outputDir, { recursive: true });
 
+  const timeoutMs = node.timeoutMs ?? deps.nodeTimeoutMs;
+  const deadline = startDeadline(timeoutMs, signal, logger);
   try {
-    const output = await node.run(input.data, {
+    const output = await deadline.race(node.run(input.data, {
       taskId,
       taskName,
       storageDir,
       outputDir,
       logger,
-      signal,
+      signal: deadline.signal,
       tools: deps.tools,
       resolveInput: (reference) =>
         /^https?:\/\//i.test(reference)
-          ? downloadInput(reference, storageDir, deps.downloads, signal)
+          ? downloadInput(reference, storageDir, deps.downloads, deadline.signal)
           : // A node may read its own task's files (an earlier node's output), never another task's.
             resolveLocalInput(reference, [...deps.inputRoots, storageDir]),
       progress: async (percent) => {
         const progress = Math.max(0, Math.min(100, Math.round(percent)));
         await write({ status: "IN_PROGRESS", error: null, progress }, "running");
       },
-    });
+    }));
     const duration = (Date.now() - startedAt) / 1000;
     const result = await write({ status: "SUCCESS", output: { ...output }, error: null, duration, progress: 100 }, "completed");
     if (!result.written) {
@@ -141,11 +146,14 @@ export async function executeNode(
     await notify();
     return "SUCCESS";
   } catch (error) {
+    if (deadline.expired) return fail(new NodeTimeoutError(timeoutMs).message);
     if (signal.aborted) {
       await write({ status: "CANCELLED", error: "cancelled" }, "cancelled", `${taskName} cancelled`);
       logger.info("node cancelled");
       return "CANCELLED";
     }
     return fail(error instanceof Error ? error.message : String(error));
+  } finally {
+    deadline.clear();
   }
 }

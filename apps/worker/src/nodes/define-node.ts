@@ -48,6 +48,12 @@ export interface NodeDefinition<Input extends z.ZodType = z.ZodType, Output exte
    * @example { audio_path: ["ffmpeg.extract_audio"] }
    */
   readonly fallbacks?: Readonly<Record<string, readonly FallbackSource[]>>;
+  /**
+   * Longest the node may run, in ms; default: the worker's `nodeTimeoutMs` (`WF_NODE_TIMEOUT_MS`).
+   * At 80 % a warning is logged; at the limit `ctx.signal` aborts (child processes are killed)
+   * and the node ends `FAILED` with "timed out after …", even if the handler ignores the signal.
+   */
+  readonly timeoutMs?: number;
   /** Runs the node; the resolved value becomes the stage's `output`. Throw to fail the node. */
   run(input: z.output<Input>, context: NodeContext): Promise<Output>;
 }
@@ -66,6 +72,9 @@ export function defineNode<Input extends z.ZodType, Output extends object>(
   definition: NodeDefinition<Input, Output>,
 ): NodeDefinition<Input, Output> {
   parseTaskName(definition.name);
+  if (definition.timeoutMs !== undefined && !(Number.isFinite(definition.timeoutMs) && definition.timeoutMs > 0)) {
+    throw new RangeError(`node ${definition.name}: timeoutMs must be a positive number of milliseconds`);
+  }
   for (const sources of Object.values(definition.fallbacks ?? {})) {
     for (const source of sources) parseTaskName(typeof source === "string" ? source : source.stage);
   }
