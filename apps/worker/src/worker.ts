@@ -128,7 +128,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
         const startedAt = performance.now();
         let outcome: ExecutionOutcome | "ERROR" = "ERROR";
         try {
-          outcome = await executeNode(deps, byName.get(data.data.task_name), data.data, signal ?? new AbortController().signal);
+          outcome = await executeNode(deps, byName.get(data.data.task_name), data.data, job.id ?? "", signal ?? new AbortController().signal);
           return outcome;
         } finally {
           running.delete(key);

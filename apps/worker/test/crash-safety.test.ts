@@ -9,6 +9,7 @@ import { waitFor } from "@wf/testing";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
+import { enqueueNode } from "./enqueue.js";
 
 const run = promisify(execFile);
 const redis = new Redis(inject("redisUrl"));
@@ -53,7 +54,7 @@ async function enqueueSlow(seconds: number) {
   const taskId = `task-${randomUUID()}`;
   const frequency = randomInt(1000, 9000);
   const runsFile = join(root, `${taskId}.runs`);
-  await queue.add("test.slow", { task_id: taskId, task_name: "test.slow", input_data: { seconds, frequency, runs_file: runsFile } });
+  await enqueueNode(store, queue, "test.slow", { seconds, frequency, runs_file: runsFile }, { taskId });
   const stage = async () => (await store.getWorkflowState(taskId))?.stages["test.slow"];
   return { taskId, marker: `sine=frequency=${frequency}:`, runsFile, stage };
 }

@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { z } from "zod";
 import { builtinNodes, defineNode, runFfmpeg, serveMetrics, startWorker, type RunningWorker } from "../src/index.js";
 import { WorkerEnvSchema } from "../src/config.js";
+import { enqueueNode } from "./enqueue.js";
 
 const prefix = `wf-test-${randomUUID()}`;
 const redis = new Redis(inject("redisUrl"));
@@ -64,6 +65,14 @@ const stubbornNode = defineNode({
   run: () => new Promise<Record<string, unknown>>(() => undefined), // ignores its signal and never settles
 });
 
+/** The return value of a finished job of test_queue: the executor's outcome. */
+async function jobOutcome(jobId: string): Promise<unknown> {
+  return waitFor(async () => {
+    const job = await queueFor("test").getJob(jobId);
+    return job && (await job.isCompleted()) ? job.returnvalue : undefined;
+  });
+}
+
 function queueFor(service: string): Queue {
   let queue = queues.get(service);
   if (!queue) {
@@ -74,8 +83,8 @@ function queueFor(service: string): Queue {
 }
 
 /** Enqueues a node job the way the gateway does and waits until its stage is final. */
-async function runNode(taskName: string, inputData: Record<string, unknown>, taskId = `task-${randomUUID()}`) {
-  await queueFor(taskName.split(".")[0] as string).add(taskName, { task_id: taskId, task_name: taskName, input_data: inputData });
+async function runNode(taskName: string, inputData: Record<string, unknown>, id = `task-${randomUUID()}`) {
+  const { taskId } = await enqueueNode(store, queueFor(taskName.split(".")[0] as string), taskName, inputData, { taskId: id });
   const state = await waitFor(async () => {
     const found = await store.getWorkflowState(taskId);
     const status = found?.stages[taskName]?.status;
@@ -396,15 +405,9 @@ describe("worker", () => {
   it("queues the callback of a finished node that asked for one, and only then", async () => {
     const callbacks = new Queue(CALLBACK_QUEUE, { connection: redis.duplicate({ maxRetriesPerRequest: null }), prefix });
     try {
-      const taskId = `task-${randomUUID()}`;
-      await store.createWorkflowState({
-        workflow_id: taskId,
-        input_params: { task_name: "test.echo", input_data: { text: "x" }, callback_url: "https://example.com/hook" },
-        stages: { "test.echo": { status: "PENDING" } },
-      });
       // The job carries the URL as the client sent it (state keeps it masked); so does the callback job.
       const url = "https://example.com/hook?api_key=K1";
-      await queueFor("test").add("test.echo", { task_id: taskId, task_name: "test.echo", input_data: { text: "x" }, callback_url: url });
+      const { taskId } = await enqueueNode(store, queueFor("test"), "test.echo", { text: "x" }, { callbackUrl: url });
       const job = await waitFor(async () => (await callbacks.getJobs(["waiting"])).find((candidate) => candidate.data.task_id === taskId), 15_000, "the callback job");
       expect(job.data).toEqual({ task_id: taskId, task_name: "test.echo", callback_url: url });
       expect(job.opts.attempts).toBe(5);
@@ -432,31 +435,50 @@ describe("worker", () => {
     }
   });
 
-  it("runs a node over a corrupt stored state, and counts it", async () => {
+  it("does not run a job whose node state is corrupt (its attempt cannot be proven), and counts it", async () => {
     const corruptCount = async (): Promise<number> =>
       Number(/wf_corrupt_node_states_total (\d+)/.exec(await worker.metrics.registry.metrics())?.[1]);
     const before = await corruptCount();
     const taskId = `task-${randomUUID()}`;
     await redis.set(store.nodeKey(taskId, "test.echo"), "{not json");
-    await queueFor("test").add("test.echo", { task_id: taskId, task_name: "test.echo", input_data: { text: "over corrupt" } });
-    const state = await waitFor(async () => {
-      const found = await store.getWorkflowState(taskId);
-      return found?.stages["test.echo"]?.status === "SUCCESS" ? found : undefined;
-    });
-    expect(state.stages["test.echo"]?.output).toMatchObject({ text: "over corrupt" });
+    const job = await queueFor("test").add("test.echo", { task_id: taskId, task_name: "test.echo", input_data: { text: "over corrupt" } });
+    expect(await jobOutcome(job.id as string)).toBe("SKIPPED");
+    expect(await redis.get(store.nodeKey(taskId, "test.echo"))).toBe("{not json");
     expect(await corruptCount()).toBeGreaterThanOrEqual(before + 1);
   });
 
   it("does not run a node that is already finished", async () => {
     const taskId = `task-${randomUUID()}`;
+    const jobId = `${taskId}.test.echo.1`;
     await store.createWorkflowState({
       workflow_id: taskId,
       input_params: { task_name: "test.echo", input_data: { text: "x" } },
-      stages: { "test.echo": { status: "CANCELLED" } },
+      stages: { "test.echo": { status: "CANCELLED", job_id: jobId } },
     });
-    const job = await queueFor("test").add("test.echo", { task_id: taskId, task_name: "test.echo", input_data: { text: "x" } });
-    const outcome = await waitFor(async () => (await job.isCompleted()) ? (await queueFor("test").getJob(job.id as string))?.returnvalue : undefined);
-    expect(outcome).toBe("SKIPPED");
+    await queueFor("test").add("test.echo", { task_id: taskId, task_name: "test.echo", input_data: { text: "x" } }, { jobId });
+    expect(await jobOutcome(jobId)).toBe("SKIPPED");
     expect((await store.getWorkflowState(taskId))?.stages["test.echo"]?.status).toBe("CANCELLED");
+  });
+
+  it("a job whose task was deleted never runs and never recreates a key", async () => {
+    const taskId = `task-${randomUUID()}`;
+    const job = await queueFor("test").add("test.echo", { task_id: taskId, task_name: "test.echo", input_data: { text: "x" } });
+    expect(await jobOutcome(job.id as string)).toBe("SKIPPED");
+    expect(await redis.exists(store.nodeKey(taskId, "test.echo"), store.keys.indexKey(taskId))).toBe(0);
+  });
+
+  it("a job of a replaced attempt does not run, and its late writes are refused", async () => {
+    const taskId = `task-${randomUUID()}`;
+    const old = await enqueueNode(store, queueFor("test"), "test.echo", { text: "first" }, { taskId });
+    await waitFor(async () => ((await store.getWorkflowState(taskId))?.stages["test.echo"]?.status === "SUCCESS" ? true : undefined));
+    const current = await enqueueNode(store, queueFor("test"), "test.echo", { text: "second" }, { taskId });
+    await waitFor(async () => ((await store.getWorkflowState(taskId))?.stages["test.echo"]?.output?.["text"] === "second" ? true : undefined));
+    const view = await store.getNodeState(taskId, "test.echo");
+    const late = await store.updateWorkflowState({ ...view, stages: { "test.echo": { status: "FAILED", error: "late" } } }, { attempt: old.jobId });
+    expect(late).toMatchObject({ written: false, reason: "SUPERSEDED" });
+    // The old job itself, run again, is skipped.
+    await queueFor("test").add("test.echo", { task_id: taskId, task_name: "test.echo", input_data: { text: "first" } }, { jobId: `${old.jobId}-again` });
+    expect(await jobOutcome(`${old.jobId}-again`)).toBe("SKIPPED");
+    expect((await store.getNodeState(taskId, "test.echo"))?.stages["test.echo"]).toMatchObject({ status: "SUCCESS", job_id: current.jobId });
   });
 });

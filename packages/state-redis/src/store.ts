@@ -1,7 +1,7 @@
 import type { WorkflowContext } from "@wf/context";
 import { aggregateNodeViews } from "./aggregate.js";
 import { decodeContext, encodeContext } from "./codec.js";
-import { WRITTEN, defineStoreCommands, statusOfCode } from "./commands/index.js";
+import { SUPERSEDED, WRITTEN, defineStoreCommands, statusOfCode } from "./commands/index.js";
 import { CorruptIndexError, StoreConfigError, guarded, isWrongTypeReply, toStoreError } from "./errors.js";
 import { createIndexReader } from "./index-read.js";
 import { createKeySpace } from "./keys.js";
@@ -93,7 +93,7 @@ export function createStateStore(options: StateStoreOptions): StateStore {
 
   const ttlArgument = String(ttlSeconds);
 
-  async function write(context: object, newAttempt: boolean): Promise<WriteResult> {
+  async function write(context: object, newAttempt: boolean, attempt?: string): Promise<WriteResult> {
     const view = buildNodeView(context, now());
     const key = keys.nodeKey(view.taskId, view.taskName);
     coalesce();
@@ -106,10 +106,12 @@ export function createStateStore(options: StateStoreOptions): StateStore {
         view.taskName,
         view.stageStatus,
         newAttempt ? "new-attempt" : scanMode ? "status-json" : "index",
+        attempt,
       ),
       "write",
     );
     if (reply === WRITTEN) return { written: true, key };
+    if (reply === SUPERSEDED) return { written: false, key, reason: "SUPERSEDED" };
     return { written: false, key, reason: "STALE_STATUS", storedStatus: statusOfCode(reply) };
   }
 
@@ -117,7 +119,7 @@ export function createStateStore(options: StateStoreOptions): StateStore {
     keys,
     nodeKey: (taskId, taskName) => keys.nodeKey(taskId, taskName),
     createWorkflowState: (context) => write(context, true),
-    updateWorkflowState: (context, writeOptions?: WriteOptions) => write(context, writeOptions?.newAttempt ?? false),
+    updateWorkflowState: (context, writeOptions?: WriteOptions) => write(context, writeOptions?.newAttempt ?? false, writeOptions?.attempt),
     async getWorkflowState(taskId) {
       coalesce();
       const pairs = await guarded(readPairs(taskId), "read");

@@ -66,11 +66,24 @@ export interface WriteOptions {
    * bypassing the monotonic status rule. `createWorkflowState` always does.
    */
   newAttempt?: boolean;
+  /**
+   * The attempt this write belongs to: the `job_id` of the node's stage when its attempt was
+   * started. The write is refused (`SUPERSEDED`) unless the stored node still exists and names
+   * that attempt, so a worker's late write never recreates a deleted task nor overwrites a newer
+   * attempt of the node. Writes without it (the gateway's) are not checked.
+   */
+  attempt?: string;
 }
 
 /** Outcome of a write. A refused write changed nothing in Redis. */
 export type WriteResult =
   | { written: true; key: string }
+  | {
+      written: false;
+      key: string;
+      /** The node is gone (deleted or expired) or belongs to another attempt than the write's. */
+      reason: "SUPERSEDED";
+    }
   | {
       written: false;
       key: string;

@@ -8,7 +8,6 @@ import {
   type NodeJobData,
   type StageExecution,
   type TaskStatus,
-  type WorkflowContext,
 } from "@wf/context";
 import type { StateStore } from "@wf/state-redis";
 import type { Logger } from "pino";
@@ -37,27 +36,20 @@ export interface ExecutorDeps {
 /** How a run ended. `SKIPPED`: the node was already finished or cancelled, so it did not run. */
 export type ExecutionOutcome = "SUCCESS" | "FAILED" | "CANCELLED" | "SKIPPED";
 
-function freshContext(data: NodeJobData, storageDir: string): WorkflowContext {
-  return {
-    workflow_id: data.task_id,
-    create_at: new Date().toISOString(),
-    status: "pending",
-    input_params: { task_name: data.task_name, input_data: data.input_data, callback_url: null },
-    shared_storage_path: storageDir,
-    stages: {},
-    error: null,
-  };
-}
-
 /**
  * Runs one node job with the original executor template: validate input → stage `IN_PROGRESS` →
  * run → `SUCCESS` with `output` and `duration`, or `FAILED` with `error` (and the task's `error`
  * set to `"<task_name> failed: …"`). Never throws for a node's own failure.
+ *
+ * The job runs only as the attempt its node names: the stored stage's `job_id` must be `jobId`,
+ * and every write carries it as the attempt token, so a job of a deleted task or of a replaced
+ * attempt never runs and never writes.
  */
 export async function executeNode(
   deps: ExecutorDeps,
   node: NodeDefinition | undefined,
   data: NodeJobData,
+  jobId: string,
   signal: AbortSignal,
 ): Promise<ExecutionOutcome> {
   const { task_id: taskId, task_name: taskName } = data;
@@ -65,18 +57,21 @@ export async function executeNode(
   const storageDir = join(deps.sharedRoot, taskId);
   const stored = await deps.store.getNodeState(taskId, taskName);
   const storedStage = stored?.stages[taskName];
-  if (storedStage && isTerminalStageStatus(storedStage.status)) {
+  if (!stored || !storedStage || storedStage["job_id"] !== jobId) {
+    logger.info({ jobId, nodeJobId: storedStage?.["job_id"] }, "the node is gone or belongs to another attempt; not running this job");
+    return "SKIPPED";
+  }
+  if (isTerminalStageStatus(storedStage.status)) {
     logger.info({ status: storedStage.status }, "node already finished; not running it again");
     return "SKIPPED";
   }
 
-  const unmasked = stored ?? freshContext(data, storageDir);
   // Secrets never reach Redis: neither in the stage snapshot nor in the task's request copy.
-  const base = { ...unmasked, input_params: maskSecrets(unmasked.input_params) };
+  const base = { ...stored, input_params: maskSecrets(stored.input_params) };
   // The stage keeps the input the node ran with (placeholders resolved), secrets masked.
   const stageBase: Partial<StageExecution> = { ...storedStage, input_params: maskSecrets(data.input_data) };
   const write = (stage: StageExecution, status: TaskStatus, error: string | null = null) =>
-    deps.store.updateWorkflowState({ ...base, status, error, stages: { [taskName]: { ...stageBase, ...stage } } });
+    deps.store.updateWorkflowState({ ...base, status, error, stages: { [taskName]: { ...stageBase, ...stage } } }, { attempt: jobId });
 
   const notify = async (): Promise<void> => {
     if (!base.input_params.callback_url || !deps.queueCallback) return;
@@ -109,7 +104,7 @@ export async function executeNode(
   const startedAt = Date.now();
   const started = await write({ status: "IN_PROGRESS", error: null }, "running");
   if (!started.written) {
-    logger.info({ status: started.storedStatus }, "node was finished elsewhere before it started; not running it");
+    logger.info({ refused: started.reason }, "node was finished, cancelled or deleted before it started; not running it");
     return "SKIPPED";
   }
   const outputDir = join(storageDir, "nodes", taskName);
@@ -139,7 +134,7 @@ export async function executeNode(
     const duration = (Date.now() - startedAt) / 1000;
     const result = await write({ status: "SUCCESS", output: { ...output }, error: null, duration, progress: 100 }, "completed");
     if (!result.written) {
-      logger.info({ status: result.storedStatus }, "node finished but was cancelled meanwhile; result dropped");
+      logger.info({ refused: result.reason }, "node finished but was cancelled or deleted meanwhile; result dropped");
       return "CANCELLED";
     }
     logger.info({ duration }, "node succeeded");

@@ -31,8 +31,11 @@ export const STATUS_CODES: Readonly<Record<StageStatus | "none", number>> = {
   CANCELLED: 4,
 };
 
-/** What `writeNode` answers when it wrote; any other answer is the stored status code that refused the write. */
+/** What `writeNode` answers when it wrote; {@link SUPERSEDED}, or else the stored status code that refused the write. */
 export const WRITTEN = -1;
+
+/** What `writeNode` answers when the write's attempt token is not the stored node's (or the node is gone). */
+export const SUPERSEDED = -2;
 
 const STATUS_OF_CODE = new Map<number, StageStatus>(
   Object.entries(STATUS_CODES).flatMap(([status, code]) => (status === "none" ? [] : [[code, status as StageStatus]])),
@@ -55,6 +58,7 @@ export interface StoreCommands {
     taskName: string,
     status: StageStatus | undefined,
     check: WriteCheck,
+    attempt?: string,
   ): Promise<number>;
   /**
    * `[[task name, value, …], [task name, type, …]]`: the indexed nodes that exist, and those whose
@@ -101,8 +105,9 @@ export function defineStoreCommands(redis: Redis | Cluster): StoreCommands {
     ((redis as unknown as Record<ScriptName, ScriptCall>)[name]).call(redis, ...args);
   return {
     // Arguments are kept few: each one costs on both sides of every write.
-    writeNode(nodeKey, indexKey, encoded, ttl, taskName, status, check) {
+    writeNode(nodeKey, indexKey, encoded, ttl, taskName, status, check, attempt) {
       const args = [nodeKey, indexKey, encoded, ttl, taskName, STATUS_CODES[status ?? "none"]];
+      if (attempt) return call("wfWriteNode", ...args, check, attempt) as Promise<number>;
       // The usual check is the script's default, so it costs no argument.
       return (check === "index" ? call("wfWriteNode", ...args) : call("wfWriteNode", ...args, check)) as Promise<number>;
     },

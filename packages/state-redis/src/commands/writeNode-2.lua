@@ -26,15 +26,28 @@
           "new-attempt"  the write starts a new attempt: no status check
           "status-json"  read the stored status from the node's JSON instead of the index, for
                          keys that writers without an index may also write (scan read strategy)
+          anything else: the index check
+  ARGV[6] optional attempt token (a job id): the write belongs to that attempt of the node, and
+          is refused with SUPERSEDED (-2) unless the stored node exists and its stage carries
+          `"job_id":"<token>"`. So a deleted task stays deleted and a replaced attempt cannot
+          write over the one that replaced it.
 
-  Returns WRITTEN (-1) when written, the stored status code when that refuses the write, or the
+  Returns WRITTEN (-1) when written, SUPERSEDED (-2), the stored status code when that refuses
+  the write, or the
   error CORRUPT_INDEX when the index key holds another type (nothing is written then).
   The body runs on every call, so the common path creates no tables or functions.
 ]]
 local WRITTEN = -1
+local SUPERSEDED = -2
 local ttl = tonumber(ARGV[2])
 local incoming = tonumber(ARGV[4])
 local mode = ARGV[5]
+
+local token = ARGV[6]
+if token and token ~= "" then
+  local current = redis.call("GET", KEYS[1])
+  if not current or not string.find(current, '"job_id":"' .. token .. '"', 1, true) then return SUPERSEDED end
+end
 
 -- One call both reads the indexed status and checks that the index is a sorted set.
 local indexed = redis.pcall("ZSCORE", KEYS[2], ARGV[3])

@@ -1,0 +1,31 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import { maskSecrets } from "@wf/context";
+import type { StateStore } from "@wf/state-redis";
+import type { Queue } from "bullmq";
+
+/**
+ * Starts a node the way the gateway does: writes it `PENDING` with the attempt's job id, then
+ * adds the job under that id. A worker runs a job only as the attempt its node names.
+ */
+export async function enqueueNode(
+  store: StateStore,
+  queue: Queue,
+  taskName: string,
+  inputData: Record<string, unknown>,
+  options: { taskId?: string; callbackUrl?: string } = {},
+): Promise<{ taskId: string; jobId: string }> {
+  const taskId = options.taskId ?? `task-${randomUUID()}`;
+  const jobId = `${taskId}.${taskName}.${randomBytes(4).toString("hex")}`;
+  const masked = maskSecrets(inputData);
+  const existing = await store.getWorkflowState(taskId);
+  await store.createWorkflowState({
+    workflow_id: taskId,
+    create_at: existing?.create_at ?? new Date().toISOString(),
+    status: "pending",
+    input_params: { task_name: taskName, input_data: masked, callback_url: options.callbackUrl ?? null },
+    stages: { [taskName]: { status: "PENDING", input_params: masked, output: null, error: null, duration: null, job_id: jobId } },
+    error: null,
+  });
+  await queue.add(taskName, { task_id: taskId, task_name: taskName, input_data: inputData, callback_url: options.callbackUrl ?? null }, { jobId });
+  return { taskId, jobId };
+}
