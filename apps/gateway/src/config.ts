@@ -26,6 +26,10 @@ export const GatewayEnvSchema = z.object({
    * manager (a migration running both side by side). Adds a SCAN per read: off by default.
    */
   WF_LEGACY_KEYS: z.stringbool().default(false),
+  /** Reconciler timing (see the README's guarantees): first check after a start, wake-up period, re-check of live jobs. */
+  WF_RECONCILE_GRACE_MS: z.coerce.number().int().min(100).default(30_000),
+  WF_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).default(15_000),
+  WF_RECONCILE_RECHECK_MS: z.coerce.number().int().min(100).default(60_000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

@@ -1,4 +1,4 @@
-import type { RedisConnection, StateStore } from "@wf/state-redis";
+import type { ActiveNodes, RedisConnection, StateStore } from "@wf/state-redis";
 import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import type { UrlPolicy } from "@wf/context";
@@ -18,6 +18,13 @@ export interface GatewayDeps {
   nodes: NodeCatalog;
   /** Where callbacks may go; checked when a task is created and again before each delivery. */
   callbackPolicy: UrlPolicy;
+  /**
+   * The started nodes the reconciler checks against their jobs (see `startReconciler`); each
+   * create records its node here. Omit it only where no reconciler runs.
+   */
+  active?: ActiveNodes;
+  /** How long after its start a node is first checked by the reconciler. Default 30 s. */
+  reconcileGraceMs?: number;
   /** Prometheus metrics served at `/metrics`; a fresh set when omitted. */
   metrics?: GatewayMetrics;
 }

@@ -1,5 +1,5 @@
 import { formatIssues } from "@wf/context";
-import { connectRedis, createKeySpace, createNodeRegistry, createStateStore, keyLayoutFor } from "@wf/state-redis";
+import { connectRedis, createActiveNodes, createKeySpace, createNodeRegistry, createStateStore, keyLayoutFor } from "@wf/state-redis";
 import { pino } from "pino";
 import { buildApp } from "./app.js";
 import { startCallbackDelivery } from "./callbacks/callback-delivery.js";
@@ -7,6 +7,7 @@ import { GatewayEnvSchema } from "./config.js";
 import { createGatewayMetrics } from "./metrics/gateway-metrics.js";
 import { createRegistryCatalog } from "./nodes/node-catalog.js";
 import { NodeQueues } from "./queues/node-queues.js";
+import { startReconciler } from "./reconcile/reconciler.js";
 
 const env = GatewayEnvSchema.safeParse(process.env);
 if (!env.success) {
@@ -32,6 +33,7 @@ const metrics = createGatewayMetrics({ defaults: true });
 const store = createStateStore({ redis, logger, keyLayout, legacyKeys: config.WF_LEGACY_KEYS, onCorruptNode: () => metrics.corruptNodeState() });
 const callbackPolicy = { allowPrivate: config.WF_CALLBACK_ALLOW_PRIVATE, allowedHosts: config.WF_CALLBACK_ALLOWED_HOSTS };
 
+const active = createActiveNodes({ redis, keyLayout, scope: queuePrefix });
 redis.on("error", () => metrics.redisError());
 const app = await buildApp(
   {
@@ -42,6 +44,8 @@ const app = await buildApp(
     sharedRoot: config.WF_SHARED_ROOT,
     nodes: createRegistryCatalog(createNodeRegistry({ redis, keyLayout })),
     callbackPolicy,
+    active,
+    reconcileGraceMs: config.WF_RECONCILE_GRACE_MS,
   },
   { logger, bodyLimit: config.WF_BODY_LIMIT },
 );
@@ -54,6 +58,15 @@ const callbacks = startCallbackDelivery({
   logger: app.log,
   onOutcome: (outcome) => metrics.callbackFinished(outcome),
 });
+const reconciler = startReconciler({
+  store,
+  queues,
+  active,
+  logger: app.log,
+  intervalMs: config.WF_RECONCILE_INTERVAL_MS,
+  recheckMs: config.WF_RECONCILE_RECHECK_MS,
+  onReconciled: (taskName) => metrics.nodeReconciled(taskName),
+});
 await app.listen({ port: config.PORT, host: config.HOST });
 
 let stopping = false;
@@ -64,7 +77,8 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     logger.info({ signal }, "stopping: no new connections, finishing in-flight requests and callbacks");
     void app
       .close()
-      .then(() => Promise.all([callbacks.close(), queues.close()]))
+      .then(() => Promise.all([callbacks.close(), reconciler.stop()]))
+      .then(() => queues.close())
       .then(() => Promise.all([redis.quit(), queueConnection.quit(), callbackConnection.quit()]))
       .then(() => process.exit(0))
       .catch((error: unknown) => {

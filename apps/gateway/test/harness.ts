@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createNodeRegistry, createStateStore, type StateStore } from "@wf/state-redis";
+import { createActiveNodes, createNodeRegistry, createStateStore, type ActiveNodes, type StateStore } from "@wf/state-redis";
 import { z } from "zod";
 import type { Redis } from "ioredis";
 import { buildApp } from "../src/app.js";
@@ -19,6 +19,7 @@ export interface Harness {
   redis: Redis;
   store: StateStore;
   queues: NodeQueues;
+  active: ActiveNodes;
   prefix: string;
   sharedRoot: string;
   close(): Promise<void>;
@@ -26,11 +27,11 @@ export interface Harness {
 
 export async function startHarness(
   redisUrl: string,
-  options: { callbackPolicy?: UrlPolicy; callbackBackoffMs?: number } = {},
+  options: { callbackPolicy?: UrlPolicy; callbackBackoffMs?: number; reconcileGraceMs?: number; queueRedisUrl?: string } = {},
 ): Promise<Harness> {
   const redis = createFailFastRedis(redisUrl);
   redis.on("error", () => undefined);
-  const queueConnection = createFailFastRedis(redisUrl);
+  const queueConnection = createFailFastRedis(options.queueRedisUrl ?? redisUrl);
   queueConnection.on("error", () => undefined);
   // The fail-fast client refuses commands until connected: wait for it, as a long-running gateway would.
   await Promise.all([redis, queueConnection].map((client) => (client.status === "ready" ? undefined : new Promise((resolve) => client.once("ready", resolve)))));
@@ -47,13 +48,17 @@ export async function startHarness(
   await registry.publish(workerId, [{ name: "ffmpeg.extract_audio", inputSchema }], 600);
   const nodes = createRegistryCatalog(registry);
   const callbackPolicy = options.callbackPolicy ?? { allowPrivate: false, allowedHosts: [] };
-  const app = await buildApp({ store, queues, redis, sharedRoot, nodes, callbackPolicy, metrics }, { bodyLimit: 64 * 1024 });
+  // Scoped like the queues: a reconciler only ever checks the nodes of its own queues.
+  const active = createActiveNodes({ redis, scope: prefix });
+  const reconcileGraceMs = options.reconcileGraceMs ?? 30_000;
+  const app = await buildApp({ store, queues, redis, sharedRoot, nodes, callbackPolicy, metrics, active, reconcileGraceMs }, { bodyLimit: 64 * 1024 });
   await app.ready();
   return {
     app,
     redis,
     store,
     queues,
+    active,
     prefix,
     sharedRoot,
     async close() {

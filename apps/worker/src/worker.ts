@@ -7,6 +7,7 @@ import type { Redis } from "ioredis";
 import { pino, type Logger } from "pino";
 import { listenForCancellations } from "./cancel/cancel-listener.js";
 import { executeNode, type ExecutionOutcome } from "./executor/execute-node.js";
+import { recordJobFailure } from "./executor/record-job-failure.js";
 import type { DownloadLimits } from "./inputs/download-input.js";
 import type { NodeDefinition } from "./nodes/define-node.js";
 import { createWorkerMetrics, type WorkerMetrics } from "./metrics/worker-metrics.js";
@@ -144,6 +145,9 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       },
     );
     worker.on("error", (error) => logger.error({ err: error, queue: queueName }, "queue worker error"));
+    worker.on("failed", (job, error) => {
+      if (job) void recordJobFailure(store, job, error.message, logger);
+    });
     return worker;
   });
   await Promise.all(workers.map((worker) => worker.waitUntilReady()));

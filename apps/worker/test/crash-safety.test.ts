@@ -112,6 +112,24 @@ describe("crash safety with real processes", () => {
     await waitFor(async () => (processAlive(ffmpegPid) ? undefined : true), 3_000, `ffmpeg ${ffmpegPid} to die with its worker`);
   });
 
+  it("a job stalled more often than BullMQ allows ends its node FAILED, not stuck", async () => {
+    const job = await enqueueSlow(60);
+    for (let crash = 0; crash < 2; crash++) {
+      const seen = new Set(await ffmpegPids(job.marker));
+      const worker = await startWorkerProcess();
+      await waitFor(async () => ((await ffmpegPids(job.marker)).some((pid) => !seen.has(pid)) ? true : undefined), 20_000, `run ${crash + 1} to start`);
+      process.kill(-(worker.pid as number), "SIGKILL");
+      await waitFor(async () => (worker.exitCode !== null || worker.signalCode !== null ? true : undefined), 5_000, "the worker to die");
+    }
+    expect((await job.stage())?.status).toBe("IN_PROGRESS");
+    await startWorkerProcess();
+    const stage = await waitFor(async () => {
+      const current = await job.stage();
+      return current?.status === "FAILED" ? current : undefined;
+    }, 20_000, "the node to fail");
+    expect(stage.error).toMatch(/job failed outside the node: job stalled more than allowable limit/);
+  });
+
   it("SIGTERM lets the running node finish before the worker exits", async () => {
     const worker = await startWorkerProcess();
     const job = await enqueueSlow(2);

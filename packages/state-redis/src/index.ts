@@ -20,3 +20,4 @@ export {
   type RegisteredNode,
 } from "./registry.js";
 export { connectRedis, keyLayoutFor, type ConnectOptions, type ConnectionMode } from "./connect.js";
+export { createActiveNodes, type ActiveNodeEntry, type ActiveNodes } from "./active-nodes.js";

@@ -41,6 +41,14 @@ export interface KeySpace {
   readonly registryHeartbeats: string;
   /** Hash of registered nodes: task name -> JSON description (input schema, …). */
   readonly registryNodes: string;
+  /**
+   * Sorted set of the nodes started (`<task_id> <task_name>`) scored by when the reconciler should
+   * next check them (ms); entries leave once their node is final or gone. One per `scope` (the
+   * deployment's queue prefix), so a reconciler only checks the nodes of its own queues.
+   */
+  activeNodes(scope: string): string;
+  /** The lease that elects the one reconciler of a deployment (`scope` as for {@link activeNodes}). */
+  reconcilerLease(scope: string): string;
   /** Pub/sub channel on which cancellations of running nodes are announced to workers. */
   readonly cancelChannel: string;
   /**
@@ -75,6 +83,8 @@ export function createKeySpace(layout: KeyLayout): KeySpace {
     registryHeartbeats: `${shared}:registry:heartbeats`,
     registryNodes: `${shared}:registry:nodes`,
     cancelChannel: `${shared}:cancel`,
+    activeNodes: (scope) => `${shared}:active-nodes:${scope}`,
+    reconcilerLease: (scope) => `${shared}:reconciler:${scope}`,
     queuePrefix: layout === "hash-tag" ? "{bull}" : "bull",
     nodeKey(taskId, taskName) {
       parseTaskName(taskName);

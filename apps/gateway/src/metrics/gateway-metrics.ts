@@ -10,6 +10,8 @@ export interface GatewayMetrics {
   redisError(): void;
   /** A stored node state was skipped because it is unreadable (wire as the store's `onCorruptNode`). */
   corruptNodeState(): void;
+  /** The reconciler failed a node whose job was gone or had failed. */
+  nodeReconciled(taskName: string): void;
 }
 
 /** Creates the gateway's metrics; `defaults` adds the process metrics (CPU, memory, event loop). */
@@ -45,8 +47,15 @@ export function createGatewayMetrics(options: { defaults?: boolean } = {}): Gate
     help: "Stored node states skipped on read because they are not a valid WorkflowContext (or not a string)",
     registers: [registry],
   });
+  const reconciled = new Counter({
+    name: "wf_nodes_reconciled_total",
+    help: "Pending or running nodes the reconciler marked FAILED because their job was gone or had failed, by node",
+    labelNames: ["task_name"] as const,
+    registers: [registry],
+  });
   return {
     registry,
+    nodeReconciled: (taskName) => reconciled.inc({ task_name: taskName }),
     observeRequest: (method, route, statusCode, seconds) => requests.observe({ method, route, status_code: String(statusCode) }, seconds),
     taskCreated: (taskName) => created.inc({ task_name: taskName }),
     callbackFinished: (outcome) => callbacks.inc({ outcome }),

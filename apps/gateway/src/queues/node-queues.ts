@@ -44,6 +44,14 @@ export class NodeQueues {
     return job ? (job.data as NodeJobData) : undefined;
   }
 
+  /** Where a node job is (`waiting`, `active`, `failed`, …) and why it failed; `undefined` once the queue no longer has it. */
+  async jobStatus(taskName: string, jobId: string): Promise<{ state: string; failedReason: string | undefined; data: NodeJobData } | undefined> {
+    const job = await this.queueOf(taskName).getJob(jobId);
+    if (!job) return undefined;
+    const state = await job.getState();
+    return state === "unknown" ? undefined : { state, failedReason: job.failedReason || undefined, data: job.data as NodeJobData };
+  }
+
   /**
    * Removes a job's record (input included) unless a worker holds it right now; `true` when it
    * is gone afterwards.
@@ -78,6 +86,8 @@ export class NodeQueues {
     let queue = this.queues.get(name);
     if (!queue) {
       queue = new Queue(name, { connection: this.connection, prefix: this.prefix });
+      // Connection errors surface as failed calls (a 503 to the client); the event itself adds nothing.
+      queue.on("error", () => undefined);
       this.queues.set(name, queue);
     }
     return queue;

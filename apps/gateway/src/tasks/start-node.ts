@@ -14,7 +14,9 @@ import {
 import type { FastifyBaseLogger } from "fastify";
 import type { GatewayDeps } from "../deps.js";
 import { ApiError } from "../errors/api-error.js";
+import { RECONCILE_DEFAULTS } from "../reconcile/reconciler.js";
 import { taskFolder } from "../storage/task-folder.js";
+import { abandonStart } from "./abandon-start.js";
 
 /** A node run to start: what `POST /v1/tasks` and `POST /v1/tasks/:id/retry` hand over. */
 export interface NodeRequest {
@@ -72,8 +74,10 @@ export async function assertRunnable(deps: GatewayDeps, taskName: string, inputD
 
 /**
  * Writes the node as `PENDING` (a new attempt: it replaces a finished one) and enqueues its job.
- * Secrets are masked in what Redis keeps; the job carries the real input. If the queue refuses
- * the job, the node is marked `FAILED` and the caller gets a 503.
+ * Secrets are masked in what Redis keeps; the job carries the real input. All or nothing: if the
+ * queue refuses the job, the caller gets a 503 and the node ends `FAILED` with no job left to run
+ * (see `abandonStart`); the node is recorded for the reconciler first, so even a gateway that
+ * dies half-way leaves nothing pending for long.
  */
 export async function startNode(deps: GatewayDeps, request: NodeRequest, log: FastifyBaseLogger): Promise<void> {
   const { taskId, taskName, inputData } = request;
@@ -89,15 +93,14 @@ export async function startNode(deps: GatewayDeps, request: NodeRequest, log: Fa
     stages: { [taskName]: { status: "PENDING", input_params: masked, output: null, error: null, duration: null, job_id: jobId } },
     error: null,
   };
+  await deps.active?.add(taskId, taskName, Date.now() + (deps.reconcileGraceMs ?? RECONCILE_DEFAULTS.graceMs));
   await deps.store.createWorkflowState(pending);
   try {
     await deps.queues.enqueue({ task_id: taskId, task_name: taskName, input_data: inputData, callback_url: request.callbackUrl }, jobId);
   } catch (error) {
     log.error({ err: error, taskId }, "could not enqueue node job");
     const message = "could not enqueue the node job; the queue is unavailable";
-    await deps.store
-      .updateWorkflowState({ ...pending, status: "failed", error: `${taskName} failed: ${message}`, stages: { [taskName]: { status: "FAILED", error: message } } })
-      .catch(() => undefined);
+    await abandonStart(deps, { view: pending, taskName, jobId, reason: message }, log);
     throw new ApiError(503, "QUEUE_UNAVAILABLE", message);
   }
   deps.metrics?.taskCreated(taskName);

@@ -7,6 +7,8 @@ import publishNodes from "./publishNodes-2.lua";
 import readTask from "./readTask-1.lua";
 import withdrawNodes from "./withdrawNodes-1.lua";
 import writeNode from "./writeNode-2.lua";
+import claimLease from "./claimLease-1.lua";
+import releaseLease from "./releaseLease-1.lua";
 
 /** Prefix of the error the scripts raise when a task's index key holds another type. */
 export const CORRUPT_INDEX = "CORRUPT_INDEX";
@@ -76,6 +78,10 @@ export interface StoreCommands {
   /** `[task_name, worker_id, description, …]` of the live registrations. */
   listNodes(heartbeats: string, nodes: string, nowMs: number): Promise<string[]>;
   withdrawNodes(heartbeats: string, workerId: string, names: string[]): Promise<number>;
+  /** 1 when `holder` holds the lease afterwards. */
+  claimLease(leaseKey: string, holder: string, durationMs: number): Promise<number>;
+  /** 1 when `holder` held the lease and released it. */
+  releaseLease(leaseKey: string, holder: string): Promise<number>;
 }
 
 const SCRIPTS = {
@@ -86,6 +92,8 @@ const SCRIPTS = {
   wfPublishNodes: { numberOfKeys: 2, lua: publishNodes },
   wfListNodes: { numberOfKeys: 2, lua: listNodes },
   wfWithdrawNodes: { numberOfKeys: 1, lua: withdrawNodes },
+  wfClaimLease: { numberOfKeys: 1, lua: claimLease },
+  wfReleaseLease: { numberOfKeys: 1, lua: releaseLease },
 } as const;
 
 type ScriptName = keyof typeof SCRIPTS;
@@ -119,5 +127,7 @@ export function defineStoreCommands(redis: Redis | Cluster): StoreCommands {
     listNodes: async (heartbeats, nodes, nowMs) => (await call("wfListNodes", heartbeats, nodes, nowMs)) as string[],
     withdrawNodes: async (heartbeats, workerId, names) =>
       (await call("wfWithdrawNodes", heartbeats, workerId, ...names)) as number,
+    claimLease: async (leaseKey, holder, durationMs) => (await call("wfClaimLease", leaseKey, holder, durationMs)) as number,
+    releaseLease: async (leaseKey, holder) => (await call("wfReleaseLease", leaseKey, holder)) as number,
   };
 }

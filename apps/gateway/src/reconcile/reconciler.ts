@@ -1,0 +1,127 @@
+import { randomUUID } from "node:crypto";
+import { isTerminalStageStatus, type StageExecution, type WorkflowContext } from "@wf/context";
+import type { ActiveNodeEntry, ActiveNodes, StateStore } from "@wf/state-redis";
+import type { FastifyBaseLogger } from "fastify";
+import type { NodeQueues } from "../queues/node-queues.js";
+
+/**
+ * Timing of the reconciler. A started node is first checked `graceMs` after its start, then
+ * every `recheckMs` while its job is live; the reconciler wakes every `intervalMs`. So a node
+ * whose job is gone or failed becomes FAILED at most `graceMs + intervalMs` after its start, or
+ * `recheckMs + intervalMs` after its job was lost later.
+ */
+export const RECONCILE_DEFAULTS = { intervalMs: 15_000, graceMs: 30_000, recheckMs: 60_000 } as const;
+
+/** Options of {@link startReconciler}. */
+export interface ReconcilerOptions {
+  store: StateStore;
+  queues: NodeQueues;
+  active: ActiveNodes;
+  logger: FastifyBaseLogger;
+  intervalMs?: number;
+  recheckMs?: number;
+  /** Entries checked per wake-up. Default 500. */
+  batch?: number;
+  /** Called for every node the reconciler fails (for metrics). */
+  onReconciled?: (taskName: string) => void;
+}
+
+/** A running reconciler. */
+export interface Reconciler {
+  /** Runs one pass now if this replica holds the lease; resolves with the nodes it failed. */
+  runOnce(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/** Why a node's job is not live, or `null` when it is (waiting, delayed, active, …). */
+function deadJobReason(job: { state: string; failedReason: string | undefined } | undefined): string | null {
+  if (!job) return "its job is gone (the queue lost it or it was never added)";
+  if (job.state === "failed") return `its job failed: ${job.failedReason ?? "no reason given"}`;
+  if (job.state === "completed") return "its job ended without recording a result";
+  return null;
+}
+
+/**
+ * Every PENDING or IN_PROGRESS node has a live job, or becomes FAILED with the reason: this loop
+ * checks the started nodes that are due (see `ActiveNodes`) against their BullMQ jobs. One
+ * replica of a deployment runs it at a time (a lease in Redis); the others stand by.
+ */
+export function startReconciler(options: ReconcilerOptions): Reconciler {
+  const { store, queues, active, logger } = options;
+  const intervalMs = options.intervalMs ?? RECONCILE_DEFAULTS.intervalMs;
+  const recheckMs = options.recheckMs ?? RECONCILE_DEFAULTS.recheckMs;
+  const holder = randomUUID();
+  let running: Promise<number> | undefined;
+
+  async function check(entry: ActiveNodeEntry, now: number): Promise<boolean> {
+    const view = await store.getNodeState(entry.taskId, entry.taskName);
+    const stage: StageExecution | undefined = view?.stages[entry.taskName];
+    if (!view || !stage || isTerminalStageStatus(stage.status)) {
+      await active.remove(entry);
+      return false;
+    }
+    const jobId = typeof stage["job_id"] === "string" ? stage["job_id"] : undefined;
+    const job = jobId ? await queues.jobStatus(entry.taskName, jobId) : undefined;
+    const reason = jobId ? deadJobReason(job) : "it names no job";
+    if (reason === null) {
+      await active.reschedule(entry, now + recheckMs);
+      return false;
+    }
+    const failed = await failNode(view, entry.taskName, stage, reason, jobId, job?.data.callback_url ?? null);
+    await active.remove(entry);
+    if (failed) {
+      logger.warn({ taskId: entry.taskId, node: entry.taskName, reason }, "reconciler failed a node without a live job");
+      options.onReconciled?.(entry.taskName);
+    }
+    return failed;
+  }
+
+  async function failNode(
+    view: WorkflowContext,
+    taskName: string,
+    stage: StageExecution,
+    reason: string,
+    jobId: string | undefined,
+    callbackUrl: string | null,
+  ): Promise<boolean> {
+    const result = await store.updateWorkflowState(
+      { ...view, status: "failed", error: `${taskName} failed: ${reason}`, stages: { [taskName]: { ...stage, status: "FAILED", error: reason } } },
+      jobId ? { attempt: jobId } : {},
+    );
+    if (result.written && view.input_params.callback_url) {
+      await queues.enqueueCallback({ task_id: view.workflow_id, task_name: taskName, callback_url: callbackUrl });
+    }
+    return result.written;
+  }
+
+  async function pass(): Promise<number> {
+    if (!(await active.claimReconcilerLease(holder, intervalMs * 3))) return 0;
+    const now = Date.now();
+    let failed = 0;
+    for (const entry of await active.due(now, options.batch ?? 500)) {
+      try {
+        if (await check(entry, now)) failed += 1;
+      } catch (error) {
+        logger.warn({ err: error, taskId: entry.taskId, node: entry.taskName }, "reconciler could not check a node; will retry");
+      }
+    }
+    return failed;
+  }
+
+  const runOnce = (): Promise<number> => {
+    running ??= pass().finally(() => (running = undefined));
+    return running;
+  };
+  const timer = setInterval(() => {
+    runOnce().catch((error: unknown) => logger.warn({ err: error }, "reconciler pass failed; will retry"));
+  }, intervalMs);
+  timer.unref();
+  return {
+    runOnce,
+    async stop() {
+      clearInterval(timer);
+      await running?.catch(() => undefined);
+      await active.releaseReconcilerLease(holder).catch(() => undefined);
+    },
+  };
+}

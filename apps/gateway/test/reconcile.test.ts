@@ -1,0 +1,140 @@
+import { randomUUID } from "node:crypto";
+import { startRedisServer, waitFor } from "@wf/testing";
+import { Queue, Worker } from "bullmq";
+import { pino } from "pino";
+import type { FastifyBaseLogger } from "fastify";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { startReconciler } from "../src/reconcile/reconciler.js";
+import { startHarness, type Harness } from "./harness.js";
+
+const silent = pino({ level: "silent" }) as unknown as FastifyBaseLogger;
+let h: Harness;
+let queue: Queue;
+
+beforeAll(async () => {
+  // Nodes are due for their first check at once, so a pass sees them.
+  h = await startHarness(inject("redisUrl"), { reconcileGraceMs: 0 });
+  queue = new Queue("ffmpeg_queue", { connection: h.redis.duplicate({ maxRetriesPerRequest: null }), prefix: h.prefix });
+});
+afterAll(async () => {
+  await queue?.close();
+  await h?.close();
+});
+
+const create = async (taskId: string) => {
+  const response = await h.app.inject({ method: "POST", url: "/v1/tasks", payload: { task_name: "ffmpeg.extract_audio", task_id: taskId, input_data: { video_path: "/in.mp4" } } });
+  expect(response.statusCode, response.body).toBe(200);
+  return (await h.store.getNodeState(taskId, "ffmpeg.extract_audio"))?.stages["ffmpeg.extract_audio"]?.["job_id"] as string;
+};
+const stageOf = async (taskId: string) => (await h.store.getWorkflowState(taskId))?.stages["ffmpeg.extract_audio"];
+const reconciler = () => startReconciler({ store: h.store, queues: h.queues, active: h.active, logger: silent, intervalMs: 60_000, recheckMs: 60_000 });
+
+describe("reconciler: no node stays pending or running without a live job", () => {
+  it("leaves a node whose job waits alone, and fails one whose job is gone or failed, naming why", async () => {
+    const waiting = `task-${randomUUID()}`;
+    const gone = `task-${randomUUID()}`;
+    const failed = `task-${randomUUID()}`;
+    // A job BullMQ fails outside any executor (as it does one stalled too often).
+    const failedJob = await create(failed);
+    const failing = new Worker(
+      "ffmpeg_queue",
+      async () => {
+        throw new Error("job stalled more than allowable limit");
+      },
+      { connection: h.redis.duplicate({ maxRetriesPerRequest: null }), prefix: h.prefix },
+    );
+    await waitFor(async () => ((await (await queue.getJob(failedJob))?.getState()) === "failed" ? true : undefined));
+    await failing.close();
+    await create(waiting);
+    const goneJob = await create(gone);
+    await (await queue.getJob(goneJob))?.remove();
+
+    const r = reconciler();
+    try {
+      expect(await r.runOnce()).toBe(2);
+    } finally {
+      await r.stop();
+    }
+    expect(await stageOf(waiting)).toMatchObject({ status: "PENDING" });
+    expect(await stageOf(gone)).toMatchObject({ status: "FAILED", error: expect.stringMatching(/its job is gone/) });
+    expect(await stageOf(failed)).toMatchObject({ status: "FAILED", error: "its job failed: job stalled more than allowable limit" });
+    expect((await h.store.getWorkflowState(gone))?.error).toMatch(/^ffmpeg\.extract_audio failed: its job is gone/);
+    // Settled nodes leave the set; the live one is checked again later, not now.
+    expect(await h.active.due(Date.now(), 10_000)).not.toContainEqual({ taskId: gone, taskName: "ffmpeg.extract_audio" });
+    expect(await h.active.due(Date.now(), 10_000)).not.toContainEqual({ taskId: waiting, taskName: "ffmpeg.extract_audio" });
+  });
+
+  it("never fails a newer attempt on the strength of an older one's job", async () => {
+    const taskId = `task-${randomUUID()}`;
+    const first = await create(taskId);
+    await (await queue.getJob(first))?.remove();
+    // The node is re-run: a new attempt with a live job replaces the first.
+    await h.store.updateWorkflowState({ ...(await h.store.getNodeState(taskId, "ffmpeg.extract_audio")), stages: { "ffmpeg.extract_audio": { status: "FAILED", error: "x" } } });
+    await create(taskId);
+    const r = reconciler();
+    try {
+      await r.runOnce();
+    } finally {
+      await r.stop();
+    }
+    expect(await stageOf(taskId)).toMatchObject({ status: "PENDING" });
+  });
+
+  it("one reconciler per deployment: a second replica stands by while the first holds the lease", async () => {
+    const taskId = `task-${randomUUID()}`;
+    const jobId = await create(taskId);
+    await (await queue.getJob(jobId))?.remove();
+    expect(await h.active.claimReconcilerLease("another-replica", 60_000)).toBe(true);
+    const r = reconciler();
+    try {
+      expect(await r.runOnce()).toBe(0);
+      expect(await stageOf(taskId)).toMatchObject({ status: "PENDING" });
+    } finally {
+      await r.stop();
+    }
+    await h.redis.del(h.store.keys.reconcilerLease(h.prefix));
+    const next = reconciler();
+    try {
+      expect(await next.runOnce()).toBeGreaterThanOrEqual(1);
+      expect(await stageOf(taskId)).toMatchObject({ status: "FAILED" });
+    } finally {
+      await next.stop();
+    }
+  });
+});
+
+describe("create is all or nothing", () => {
+  it("when the enqueue fails: 503, the node FAILED (not PENDING), and no job", async () => {
+    // The queues live on a Redis of their own, which goes away; the state Redis stays up.
+    const queueServer = await startRedisServer();
+    const broken = await startHarness(inject("redisUrl"), { queueRedisUrl: queueServer.url });
+    const opened = await broken.app.inject({ method: "POST", url: "/v1/tasks", payload: { task_name: "ffmpeg.extract_audio", input_data: { video_path: "/in.mp4" } } });
+    expect(opened.statusCode).toBe(200);
+    await queueServer.pause();
+    try {
+      const taskId = `task-${randomUUID()}`;
+      const response = await broken.app.inject({ method: "POST", url: "/v1/tasks", payload: { task_name: "ffmpeg.extract_audio", task_id: taskId, input_data: { video_path: "/in.mp4" } } });
+      expect(response.statusCode).toBe(503);
+      expect(response.json().error.code).toBe("QUEUE_UNAVAILABLE");
+      const stage = (await broken.store.getWorkflowState(taskId))?.stages["ffmpeg.extract_audio"];
+      expect(stage?.status).toBe("FAILED");
+      expect(stage?.error).toMatch(/could not enqueue/);
+      // Resubmitting is not answered "already queued": it runs again.
+      const retry = await broken.app.inject({ method: "POST", url: "/v1/tasks", payload: { task_name: "ffmpeg.extract_audio", task_id: taskId, input_data: { video_path: "/in.mp4" } } });
+      expect(retry.json().error.code).toBe("QUEUE_UNAVAILABLE");
+      // Nothing reached the queue: no job can run the 503'd node later.
+      await queueServer.start();
+      const job = await waitFor(async () => {
+        try {
+          return { found: await broken.queues.jobStatus("ffmpeg.extract_audio", stage?.["job_id"] as string) };
+        } catch {
+          return undefined; // still reconnecting
+        }
+      }, 10_000, "the queue connection to come back");
+      expect(job.found).toBeUndefined();
+    } finally {
+      await broken.close();
+      await queueServer.stop();
+    }
+  });
+});
