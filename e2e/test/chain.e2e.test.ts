@@ -75,7 +75,7 @@ describe("end to end: nodes chained on one task", () => {
     const t2 = `${t}-2`;
     const audioT = (await run("ffmpeg.extract_audio", t, { video_path: video })).output?.["audio_path"];
     const audioT2 = (await run("ffmpeg.extract_audio", t2, { video_path: video })).output?.["audio_path"];
-    expect(audioT).toBe(join(root, t, "nodes", "ffmpeg.extract_audio", "demo.wav"));
+    expect(audioT).toBe(join(root, "tasks", t, "nodes", "ffmpeg.extract_audio", "demo.wav"));
 
     const byFallback = await run("ffmpeg.split_audio_segments", t, {});
     expect(byFallback.status, byFallback.error ?? "").toBe("SUCCESS");
@@ -88,7 +88,7 @@ describe("end to end: nodes chained on one task", () => {
     expect(byPlaceholder.input_params?.["audio_path"]).toBe(audioT2);
     expect(byPlaceholder.output?.["segment_count"]).toBe(3);
     const segmentsDir = byPlaceholder.output?.["audio_segments_dir"] as string;
-    expect(segmentsDir).toBe(join(root, t2, "nodes", "ffmpeg.split_audio_segments", "audio_segments"));
+    expect(segmentsDir).toBe(join(root, "tasks", t2, "nodes", "ffmpeg.split_audio_segments", "audio_segments"));
     expect((await probeMedia(join(segmentsDir, "segment_000.wav"))).streams[0]).toMatchObject({ codec_name: "pcm_s16le", sample_rate: "16000" });
 
     const keyframes = await run("ffmpeg.extract_keyframes", t, { video_path: video, keyframe_sample_count: 3 });

@@ -76,7 +76,7 @@ describe("end to end: gateway + worker processes, Redis, ffmpeg", () => {
     expect(final.status, JSON.stringify(final)).toBe("completed");
 
     const audioPath = final.result.output?.audio_path as string;
-    expect(audioPath.startsWith(join(root, taskId))).toBe(true);
+    expect(audioPath.startsWith(join(root, "tasks", taskId))).toBe(true);
     const probe = await probeMedia(audioPath);
     expect(probe.streams[0]).toMatchObject({ codec_name: "pcm_s16le", sample_rate: "16000", channels: 1 });
 
@@ -99,7 +99,7 @@ describe("end to end: gateway + worker processes, Redis, ffmpeg", () => {
     expect(deleted.status).toBe(200);
     expect(((await deleted.json()) as { status: string }).status).toBe("success");
     expect(await scanAll(`*${taskId}*`)).toEqual([]);
-    await expect(stat(join(root, taskId))).rejects.toThrow();
+    await expect(stat(join(root, "tasks", taskId))).rejects.toThrow();
     expect((await fetch(`${base}/v1/tasks/${taskId}/status`)).status).toBe(404);
 
     const workerMetrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();

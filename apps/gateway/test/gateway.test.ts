@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { mkdir, stat, writeFile } from "node:fs/promises";
+import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -43,7 +43,7 @@ describe("POST /v1/tasks", () => {
     expect(response.json()).toEqual({ task_id: taskId, status: "pending", message: "task is queued" });
     const stored = await h.store.getWorkflowState(taskId);
     expect(stored?.stages["ffmpeg.extract_audio"]?.status).toBe("PENDING");
-    expect(stored?.shared_storage_path).toBe(join(h.sharedRoot, taskId));
+    expect(stored?.shared_storage_path).toBe(join(h.sharedRoot, "tasks", taskId));
     expect(JSON.stringify(stored)).not.toContain("secret-1");
     const jobs = await queue.getJobs(["waiting"]);
     const job = jobs.find((candidate) => candidate.data.task_id === taskId);
@@ -220,9 +220,9 @@ describe("POST /v1/tasks/:id/delete", () => {
     const neighbour = `${taskId}0`;
     await setStage(taskId, "SUCCESS", { audio_path: "/a.wav" });
     await setStage(neighbour, "SUCCESS", { audio_path: "/a.wav" });
-    await mkdir(join(h.sharedRoot, taskId, "extract_audio"), { recursive: true });
-    await writeFile(join(h.sharedRoot, taskId, "extract_audio", "a.wav"), "x");
-    await mkdir(join(h.sharedRoot, neighbour), { recursive: true });
+    await mkdir(join(h.sharedRoot, "tasks", taskId, "extract_audio"), { recursive: true });
+    await writeFile(join(h.sharedRoot, "tasks", taskId, "extract_audio", "a.wav"), "x");
+    await mkdir(join(h.sharedRoot, "tasks", neighbour), { recursive: true });
     const response = await post(`/v1/tasks/${taskId}/delete`, {});
     expect(response.statusCode).toBe(200);
     expect(response.json()).toMatchObject({
@@ -233,10 +233,24 @@ describe("POST /v1/tasks/:id/delete", () => {
         { resource: "minio", status: "skipped" },
       ],
     });
-    await expect(stat(join(h.sharedRoot, taskId))).rejects.toThrow();
+    await expect(stat(join(h.sharedRoot, "tasks", taskId))).rejects.toThrow();
     expect(await h.redis.exists(h.store.nodeKey(taskId, "ffmpeg.extract_audio"), h.store.keys.indexKey(taskId))).toBe(0);
     expect(await h.store.getWorkflowState(neighbour)).not.toBeNull();
-    expect((await stat(join(h.sharedRoot, neighbour))).isDirectory()).toBe(true);
+    expect((await stat(join(h.sharedRoot, "tasks", neighbour))).isDirectory()).toBe(true);
+  });
+
+  it("a task named like a user's folder (inputs) never touches it: task folders live under tasks/", async () => {
+    await mkdir(join(h.sharedRoot, "inputs"), { recursive: true });
+    await writeFile(join(h.sharedRoot, "inputs", "demo.mp4"), "user data");
+    await h.redis.unlink(h.store.nodeKey("inputs", "ffmpeg.extract_audio"), h.store.keys.indexKey("inputs"));
+    const created = await post("/v1/tasks", { task_name: "ffmpeg.extract_audio", task_id: "inputs", input_data: { video_path: "/x.mp4" } });
+    expect((await h.store.getWorkflowState("inputs"))?.shared_storage_path).toBe(join(h.sharedRoot, "tasks", "inputs"));
+    expect(created.statusCode).toBe(200);
+    await mkdir(join(h.sharedRoot, "tasks", "inputs"), { recursive: true });
+    const deleted = await post("/v1/tasks/inputs/delete", { force: true });
+    expect(deleted.json().results[0]).toMatchObject({ resource: "local_directory", status: "deleted" });
+    expect(await readFile(join(h.sharedRoot, "inputs", "demo.mp4"), "utf8")).toBe("user data");
+    await expect(stat(join(h.sharedRoot, "tasks", "inputs"))).rejects.toThrow();
   });
 
   it("deletes a running task with force, reporting a missing folder as skipped", async () => {

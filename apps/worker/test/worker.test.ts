@@ -160,7 +160,7 @@ describe("worker", () => {
     expect(stage?.status).toBe("SUCCESS");
     expect(state.status).toBe("completed");
     const audioPath = stage?.output?.["audio_path"] as string;
-    expect(audioPath).toBe(join(sharedRoot, taskId, "nodes", "ffmpeg.extract_audio", "demo.wav"));
+    expect(audioPath).toBe(join(sharedRoot, "tasks", taskId, "nodes", "ffmpeg.extract_audio", "demo.wav"));
     const probe = await probeMedia(audioPath);
     expect(probe.streams).toHaveLength(1);
     expect(probe.streams[0]).toMatchObject({ codec_type: "audio", codec_name: "pcm_s16le", sample_rate: "16000", channels: 1 });
@@ -174,8 +174,8 @@ describe("worker", () => {
     const { taskId, stage } = await runNode("ffmpeg.split_audio_segments", { audio_path: long, segment_seconds: 2 });
     expect(stage?.status, stage?.error ?? "").toBe("SUCCESS");
     const segments = stage?.output?.["segments"] as string[];
-    expect(segments).toEqual([0, 1, 2].map((i) => join(sharedRoot, taskId, "nodes", "ffmpeg.split_audio_segments", "audio_segments", `segment_00${i}.wav`)));
-    expect(stage?.output?.["audio_segments_dir"]).toBe(join(sharedRoot, taskId, "nodes", "ffmpeg.split_audio_segments", "audio_segments"));
+    expect(segments).toEqual([0, 1, 2].map((i) => join(sharedRoot, "tasks", taskId, "nodes", "ffmpeg.split_audio_segments", "audio_segments", `segment_00${i}.wav`)));
+    expect(stage?.output?.["audio_segments_dir"]).toBe(join(sharedRoot, "tasks", taskId, "nodes", "ffmpeg.split_audio_segments", "audio_segments"));
     const probes = await Promise.all(segments.map((segment) => probeMedia(segment)));
     expect(probes.map((probe) => probe.streams[0]?.codec_name)).toEqual(["pcm_s16le", "pcm_s16le", "pcm_s16le"]);
     const durations = probes.map((probe) => Number(probe.format.duration));
@@ -193,7 +193,7 @@ describe("worker", () => {
     const frames = stage?.output?.["frames"] as string[];
     expect(frames).toHaveLength(4);
     for (const [i, frame] of frames.entries()) {
-      expect(frame).toBe(join(sharedRoot, taskId, "nodes", "ffmpeg.extract_keyframes", "keyframes", `frame_00${i}.jpg`));
+      expect(frame).toBe(join(sharedRoot, "tasks", taskId, "nodes", "ffmpeg.extract_keyframes", "keyframes", `frame_00${i}.jpg`));
       expect((await probeMedia(frame)).streams[0]).toMatchObject({ codec_name: "mjpeg", width: 160, height: 120 });
     }
     const keyframeDir = stage?.output?.["keyframe_dir"] as string;
@@ -297,7 +297,7 @@ describe("worker", () => {
   it("downloads an http(s) input into the task's folder and runs on it", async () => {
     const { taskId, stage } = await runNode("ffmpeg.extract_audio", { video_path: `${mediaBase}/demo.mp4` });
     expect(stage?.status, stage?.error ?? "").toBe("SUCCESS");
-    expect(await stat(join(sharedRoot, taskId, "inputs", "demo.mp4"))).toBeTruthy();
+    expect(await stat(join(sharedRoot, "tasks", taskId, "inputs", "demo.mp4"))).toBeTruthy();
     expect((await probeMedia(stage?.output?.["audio_path"] as string)).streams[0]).toMatchObject({ sample_rate: "16000", channels: 1 });
   });
 
@@ -310,7 +310,7 @@ describe("worker", () => {
     const { taskId, stage } = await runNode("ffmpeg.extract_audio", { video_path: `${mediaBase}${path}` });
     expect(stage?.status).toBe("FAILED");
     expect(stage?.error).toMatch(reason);
-    expect(await readdir(join(sharedRoot, taskId, "inputs"))).toEqual([]);
+    expect(await readdir(join(sharedRoot, "tasks", taskId, "inputs"))).toEqual([]);
   });
 
   it("refuses to download from a private address that is not allowed", async () => {
@@ -338,7 +338,7 @@ describe("worker", () => {
     expect(next.stage?.status).toBe("SUCCESS");
     expect(next.stage?.output).toEqual({
       text: "still alive",
-      dir: join(sharedRoot, next.taskId),
+      dir: join(sharedRoot, "tasks", next.taskId),
       seen: { status: "IN_PROGRESS", progress: 50 },
     });
     expect(next.stage?.["progress"]).toBe(100);
@@ -383,6 +383,31 @@ describe("worker", () => {
     expect(WorkerEnvSchema.parse({ WF_NODE_TIMEOUT_MS: "90000" }).WF_NODE_TIMEOUT_MS).toBe(90_000);
     expect(WorkerEnvSchema.parse({}).WF_NODE_TIMEOUT_MS).toBe(3_600_000);
     expect(() => defineNode({ name: "test.bad", input: z.object({}), timeoutMs: 0, run: async () => ({}) })).toThrow(/timeoutMs/);
+  });
+
+  it("a node reads its own task's files but not another task's, even under an input root", async () => {
+    const mixed = await startWorker({
+      nodes: [defineNode({ name: "peek.read", input: z.object({ path: z.string() }), run: async (input, ctx) => ({ real: await ctx.resolveInput(input.path) }) })],
+      redis,
+      sharedRoot,
+      inputRoots: [sharedRoot], // the whole shared root, as the default is
+      queuePrefix: prefix,
+      logger: pino({ level: "silent" }),
+    });
+    try {
+      const owner = `task-${randomUUID()}`;
+      const audio = (await runNode("ffmpeg.extract_audio", { video_path: video }, owner)).stage?.output?.["audio_path"] as string;
+      expect(audio.startsWith(join(sharedRoot, "tasks", owner))).toBe(true);
+      const own = await runNode("peek.read", { path: audio }, owner);
+      expect(own.stage?.status, own.stage?.error ?? "").toBe("SUCCESS");
+      const other = await runNode("peek.read", { path: audio });
+      expect(other.stage?.status).toBe("FAILED");
+      expect(other.stage?.error).toMatch(/in another task's folder/);
+      await writeFile(join(sharedRoot, "beside.txt"), "x");
+      expect((await runNode("peek.read", { path: join(sharedRoot, "beside.txt") })).stage?.status).toBe("SUCCESS");
+    } finally {
+      await mixed.close();
+    }
   });
 
   it("reads WF_CALLBACK_ATTEMPTS and WF_CALLBACK_BACKOFF_MS, as the gateway does", () => {

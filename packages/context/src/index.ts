@@ -48,3 +48,4 @@ export {
   type InputPath,
   type Placeholder,
 } from "./placeholders.js";
+export { TASKS_FOLDER, taskFolderPath, tasksRoot } from "./task-folder.js";

@@ -5,6 +5,8 @@ import {
   isTerminalStageStatus,
   maskSecrets,
   maskSecretsInText,
+  taskFolderPath,
+  tasksRoot,
   type NodeJobData,
   type StageExecution,
   type TaskStatus,
@@ -54,7 +56,7 @@ export async function executeNode(
 ): Promise<ExecutionOutcome> {
   const { task_id: taskId, task_name: taskName } = data;
   const logger = deps.logger.child({ taskId, node: taskName });
-  const storageDir = join(deps.sharedRoot, taskId);
+  const storageDir = taskFolderPath(deps.sharedRoot, taskId);
   const stored = await deps.store.getNodeState(taskId, taskName);
   const storedStage = stored?.stages[taskName];
   if (!stored || !storedStage || storedStage["job_id"] !== jobId) {
@@ -125,7 +127,7 @@ export async function executeNode(
         /^https?:\/\//i.test(reference)
           ? downloadInput(reference, storageDir, deps.downloads, deadline.signal)
           : // A node may read its own task's files (an earlier node's output), never another task's.
-            resolveLocalInput(reference, [...deps.inputRoots, storageDir]),
+            resolveLocalInput(reference, deps.inputRoots, { own: storageDir, others: tasksRoot(deps.sharedRoot) }),
       progress: async (percent) => {
         const progress = Math.max(0, Math.min(100, Math.round(percent)));
         await write({ status: "IN_PROGRESS", error: null, progress }, "running");

@@ -7,11 +7,18 @@ function isInside(root: string, candidate: string): boolean {
   return rel === "" || (!rel.startsWith(`..${sep}`) && rel !== ".." && !isAbsolute(rel));
 }
 
+/** A task's own folder, and the folder of every task's folder (whose other members it may not read). */
+export interface TaskFolders {
+  own: string;
+  others: string;
+}
+
 /**
  * Resolves a local input path, following symlinks, and accepts it only when the real file lies
- * under one of `roots` (also resolved). Traversal (`..`) and symlink escapes are refused.
+ * in the task's own folder, or under one of `roots` (also resolved) but not in another task's
+ * folder. Traversal (`..`) and symlink escapes are refused.
  */
-export async function resolveLocalInput(reference: string, roots: readonly string[]): Promise<string> {
+export async function resolveLocalInput(reference: string, roots: readonly string[], tasks?: TaskFolders): Promise<string> {
   if (!isAbsolute(reference)) {
     throw new InputError("INPUT_NOT_ALLOWED", `input path must be absolute: ${JSON.stringify(reference)}`);
   }
@@ -21,8 +28,14 @@ export async function resolveLocalInput(reference: string, roots: readonly strin
   } catch {
     throw new InputError("INPUT_NOT_FOUND", `input file not found: ${reference}`);
   }
-  const realRoots = await Promise.all(roots.map((root) => realpath(root).catch(() => resolve(root))));
-  if (!realRoots.some((root) => isInside(root, real))) {
+  const resolveRoot = (root: string): Promise<string> => realpath(root).catch(() => resolve(root));
+  const [own, others] = tasks ? await Promise.all([resolveRoot(tasks.own), resolveRoot(tasks.others)]) : [];
+  const inOwnFolder = own !== undefined && isInside(own, real);
+  if (!inOwnFolder && others !== undefined && isInside(others, real)) {
+    throw new InputError("INPUT_NOT_ALLOWED", `input path is in another task's folder: ${reference}`);
+  }
+  const realRoots = await Promise.all(roots.map(resolveRoot));
+  if (!inOwnFolder && !realRoots.some((root) => isInside(root, real))) {
     throw new InputError("INPUT_NOT_ALLOWED", `input path is outside the allowed input roots: ${reference}`);
   }
   if (!(await stat(real)).isFile()) {
