@@ -239,6 +239,24 @@ describe("POST /v1/tasks/:id/delete", () => {
     expect((await stat(join(h.sharedRoot, "tasks", neighbour))).isDirectory()).toBe(true);
   });
 
+  it("removes the jobs of every attempt of a re-run node (each holds its input)", async () => {
+    const taskId = newId();
+    const body = createBody(taskId);
+    await post("/v1/tasks", body);
+    const first = (await h.store.getNodeState(taskId, "ffmpeg.extract_audio"))?.stages["ffmpeg.extract_audio"]?.["job_id"] as string;
+    await h.store.updateWorkflowState({ ...(await h.store.getNodeState(taskId, "ffmpeg.extract_audio")), status: "failed", stages: { "ffmpeg.extract_audio": { status: "FAILED", error: "x", job_id: first } } });
+    await post("/v1/tasks", body);
+    const stage = (await h.store.getNodeState(taskId, "ffmpeg.extract_audio"))?.stages["ffmpeg.extract_audio"];
+    expect(stage?.["job_history"]).toEqual([first]);
+    const second = stage?.["job_id"] as string;
+    expect(second).not.toBe(first);
+    expect(await queue.getJob(first)).toBeDefined();
+    const response = await post(`/v1/tasks/${taskId}/delete`, { force: true });
+    expect(response.json().results[1]).toMatchObject({ resource: "redis", message: "removed 1 node key(s) and 2 queue job(s)" });
+    expect(await queue.getJob(first)).toBeUndefined();
+    expect(await queue.getJob(second)).toBeUndefined();
+  });
+
   it("a task named like a user's folder (inputs) never touches it: task folders live under tasks/", async () => {
     await mkdir(join(h.sharedRoot, "inputs"), { recursive: true });
     await writeFile(join(h.sharedRoot, "inputs", "demo.mp4"), "user data");

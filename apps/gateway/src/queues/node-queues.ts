@@ -62,6 +62,19 @@ export class NodeQueues {
   }
 
   /**
+   * Removes a job once no worker holds it (a cancelled handler releases it within moments),
+   * waiting up to `timeoutMs`; `true` when it is gone afterwards.
+   */
+  async removeJobWhenIdle(taskName: string, jobId: string, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (await this.removeJob(taskName, jobId)) return true;
+      if (Date.now() >= deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  /**
    * Removes a job that no worker has started yet. Returns `false` when the job is running (its
    * lock makes BullMQ refuse) or gone.
    */

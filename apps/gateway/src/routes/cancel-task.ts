@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { GatewayDeps, ZodApp } from "../deps.js";
 import { ApiError } from "../errors/api-error.js";
 import { ErrorResponseSchema, TaskParamsSchema } from "../schemas/tasks.js";
+import { cancelNodes } from "../tasks/cancel-nodes.js";
 import { requireTask } from "../tasks/require-task.js";
 
 /** Answer of `DELETE /v1/tasks/:id`. */
@@ -37,25 +38,7 @@ export function registerCancelTask(app: ZodApp, deps: GatewayDeps): void {
         throw new ApiError(409, "TASK_NOT_ACTIVE", `task ${taskId} has no pending or running node to cancel`);
       }
 
-      const cancelled: string[] = [];
-      for (const [taskName, stage] of active) {
-        const view = (await deps.store.getNodeState(taskId, taskName)) ?? task;
-        const written = await deps.store.updateWorkflowState({
-          ...view,
-          status: "cancelled",
-          error: `${taskName} cancelled`,
-          input_params: { ...view.input_params, task_name: taskName },
-          stages: { [taskName]: { ...stage, status: "CANCELLED", error: "cancelled by request" } },
-        });
-        if (!written.written) continue; // it finished meanwhile
-        cancelled.push(taskName);
-        const jobId = typeof stage["job_id"] === "string" ? stage["job_id"] : undefined;
-        const removed = jobId ? await deps.queues.removeIfWaiting(taskName, jobId) : false;
-        if (!removed) {
-          await deps.redis.publish(deps.store.keys.cancelChannel, JSON.stringify({ task_id: taskId, task_name: taskName }));
-        }
-        request.log.info({ taskId, node: taskName, removedFromQueue: removed }, "node cancelled");
-      }
+      const cancelled = await cancelNodes(deps, taskId, task, active, request.log);
       if (cancelled.length === 0) {
         throw new ApiError(409, "TASK_NOT_ACTIVE", `task ${taskId} finished before it could be cancelled`);
       }

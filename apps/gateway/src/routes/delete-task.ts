@@ -1,9 +1,15 @@
+import { isTerminalStageStatus } from "@wf/context";
 import type { GatewayDeps, ZodApp } from "../deps.js";
 import { ApiError } from "../errors/api-error.js";
 import { DELETE_RESOURCES, DeleteTaskBodySchema, DeleteTaskResponseSchema, ErrorResponseSchema, TaskParamsSchema } from "../schemas/tasks.js";
 import { removeTaskFolder } from "../storage/task-folder.js";
 import { taskStatusOfView } from "../task-view.js";
+import { attemptJobIds } from "../tasks/attempts.js";
+import { cancelNodes } from "../tasks/cancel-nodes.js";
 import { requireTask } from "../tasks/require-task.js";
+
+/** How long a delete waits for a cancelled handler to release its job before removing it. */
+const JOB_RELEASE_TIMEOUT_MS = 10_000;
 
 type ResourceResult = {
   resource: (typeof DELETE_RESOURCES)[number];
@@ -38,6 +44,9 @@ export function registerDeleteTask(app: ZodApp, deps: GatewayDeps): void {
       if ((status === "pending" || status === "running") && request.body?.force !== true) {
         throw new ApiError(409, "TASK_ACTIVE", `task ${taskId} is ${status}; cancel it first or pass {"force": true}`);
       }
+      // A forced delete stops the task first: no handler keeps running, no job keeps its input.
+      const active = Object.entries(task.stages).filter(([, stage]) => !isTerminalStageStatus(stage.status));
+      if (active.length > 0) await cancelNodes(deps, taskId, task, active, request.log);
 
       const results: ResourceResult[] = [];
       try {
@@ -47,11 +56,13 @@ export function registerDeleteTask(app: ZodApp, deps: GatewayDeps): void {
         results.push({ resource: "local_directory", status: "failed", message: "could not remove the task folder", retriable: true });
       }
       try {
-        // The queue keeps each attempt's job (with its unmasked input) for a day: remove it too.
+        // The queue keeps each attempt's job (with its unmasked input) for a day: remove them
+        // too, every attempt's, once a cancelled handler has let go of its job.
         let jobs = 0;
         for (const [taskName, stage] of Object.entries(task.stages)) {
-          const jobId = stage["job_id"];
-          if (typeof jobId === "string" && (await deps.queues.removeJob(taskName, jobId))) jobs += 1;
+          for (const jobId of attemptJobIds(stage)) {
+            if (await deps.queues.removeJobWhenIdle(taskName, jobId, JOB_RELEASE_TIMEOUT_MS)) jobs += 1;
+          }
         }
         const removed = await deps.store.deleteWorkflowState(taskId);
         results.push({ resource: "redis", status: "deleted", message: `removed ${removed} node key(s) and ${jobs} queue job(s)` });

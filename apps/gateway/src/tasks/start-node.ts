@@ -8,6 +8,7 @@ import {
   maskSecrets,
   maskSecretsInText,
   type Placeholder,
+  type StageExecution,
   type UrlPolicy,
   type WorkflowContext,
 } from "@wf/context";
@@ -17,6 +18,7 @@ import { ApiError } from "../errors/api-error.js";
 import { RECONCILE_DEFAULTS } from "../reconcile/reconciler.js";
 import { taskFolder } from "../storage/task-folder.js";
 import { abandonStart } from "./abandon-start.js";
+import { jobHistoryAfter } from "./attempts.js";
 
 /** A node run to start: what `POST /v1/tasks` and `POST /v1/tasks/:id/retry` hand over. */
 export interface NodeRequest {
@@ -26,6 +28,8 @@ export interface NodeRequest {
   callbackUrl: string | null;
   /** Keeps the task's creation time when the task already exists. */
   createAt?: string | null | undefined;
+  /** The node's stage this attempt replaces, if any: its jobs are remembered for deletion. */
+  previous?: StageExecution | undefined;
 }
 
 /** Refuses a callback URL the policy does not allow: 400 `INVALID_CALLBACK_URL`, naming the rule. */
@@ -84,13 +88,16 @@ export async function startNode(deps: GatewayDeps, request: NodeRequest, log: Fa
   const masked = maskSecrets(inputData);
   // One id per attempt: lets a cancel find the job and a retry find the unmasked input.
   const jobId = `${taskId}.${taskName}.${randomBytes(4).toString("hex")}`;
+  const history = jobHistoryAfter(request.previous);
   const pending: WorkflowContext = {
     workflow_id: taskId,
     create_at: request.createAt ?? new Date().toISOString(),
     status: "pending",
     input_params: { task_name: taskName, input_data: masked, callback_url: request.callbackUrl === null ? null : maskSecretsInText(request.callbackUrl) },
     shared_storage_path: taskFolder(deps.sharedRoot, taskId),
-    stages: { [taskName]: { status: "PENDING", input_params: masked, output: null, error: null, duration: null, job_id: jobId } },
+    stages: {
+      [taskName]: { status: "PENDING", input_params: masked, output: null, error: null, duration: null, job_id: jobId, ...(history.length > 0 ? { job_history: history } : {}) },
+    },
     error: null,
   };
   await deps.active?.add(taskId, taskName, Date.now() + (deps.reconcileGraceMs ?? RECONCILE_DEFAULTS.graceMs));
