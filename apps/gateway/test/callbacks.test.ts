@@ -108,7 +108,7 @@ describe("callbacks", () => {
       expect(receiver.received[2]?.body).toEqual({
         task_id: taskId,
         status: "completed",
-        result: { task_name: "ffmpeg.extract_audio", status: "SUCCESS", input_params: null, output: { audio_path: "/out.wav" }, error: null, duration: 1.5 },
+        result: { task_name: "ffmpeg.extract_audio", status: "SUCCESS", input_params: { video_path: "/in.mp4" }, output: { audio_path: "/out.wav" }, error: null, duration: 1.5 },
         timestamp: expect.any(String),
       });
       const status = (await h.app.inject({ method: "GET", url: `/v1/tasks/${taskId}/status` })).json();

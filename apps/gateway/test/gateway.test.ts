@@ -174,7 +174,7 @@ describe("GET status and result", () => {
       task_id: taskId,
       status: "completed",
       message: "task completed",
-      result: { task_name: "ffmpeg.extract_audio", status: "SUCCESS", input_params: null, output: { audio_path: "/a.wav" }, error: null, duration: 1 },
+      result: { task_name: "ffmpeg.extract_audio", status: "SUCCESS", input_params: { video_path: "/x.mp4" }, output: { audio_path: "/a.wav" }, error: null, duration: 1 },
       minio_files: null,
       create_at: "2026-01-29T00:00:00",
       updated_at: expect.any(String),

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { startRedisServer, waitFor, type RedisServerHandle } from "@wf/testing";
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startHarness, type Harness } from "./harness.js";
 
@@ -53,5 +54,36 @@ describe("Redis outage", () => {
     expect(recovered.json().redis).toBe("up");
     const metrics = await h.app.inject({ method: "GET", url: "/metrics" });
     expect(Number(/wf_redis_errors_total (\d+)/.exec(metrics.body)?.[1])).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe("Redis out of memory", () => {
+  it("answers 503 STORE_FULL, writes nothing, and works again once the limit is lifted", async () => {
+    const full = await startRedisServer({ args: ["--maxmemory", "4mb", "--maxmemory-policy", "noeviction"] });
+    const g = await startHarness(full.url);
+    const filler = new Redis(full.url);
+    try {
+      // Fill the memory up to the limit with data that is not ours.
+      for (let i = 0; ; i++) {
+        const ok = await filler.set(`filler:${i}`, "x".repeat(256 * 1024)).then(() => true, () => false);
+        if (!ok) break;
+      }
+      const taskId = `task-${randomUUID()}`;
+      const payload = { task_name: "ffmpeg.extract_audio", task_id: taskId, input_data: { video_path: "/x.mp4" } };
+      const refused = await g.app.inject({ method: "POST", url: "/v1/tasks", payload });
+      expect(refused.statusCode).toBe(503);
+      expect(refused.json()).toMatchObject({ error: { code: "STORE_FULL" }, detail: expect.stringMatching(/out of memory/) });
+      expect(await filler.exists(g.store.nodeKey(taskId, "ffmpeg.extract_audio"), g.store.keys.indexKey(taskId))).toBe(0);
+      expect((await g.app.inject({ method: "GET", url: `/v1/tasks/${taskId}/status` })).statusCode).toBe(404);
+
+      await filler.config("SET", "maxmemory", "0");
+      const accepted = await g.app.inject({ method: "POST", url: "/v1/tasks", payload });
+      expect(accepted.statusCode, accepted.body).toBe(200);
+      expect((await g.store.getWorkflowState(taskId))?.stages["ffmpeg.extract_audio"]?.status).toBe("PENDING");
+    } finally {
+      filler.disconnect();
+      await g.close();
+      await full.stop();
+    }
   });
 });

@@ -8,6 +8,21 @@ export class StoreUnavailableError extends WfError {
   }
 }
 
+/**
+ * Redis refused a write because it is out of memory (`maxmemory` reached with a no-eviction
+ * policy). Code `STORE_FULL`. Nothing was written; retry once memory is freed.
+ */
+export class StoreFullError extends WfError {
+  constructor(message: string, cause: unknown) {
+    super("STORE_FULL", message, { cause });
+  }
+}
+
+/** Whether a Redis reply error is an out-of-memory refusal (`OOM command not allowed …`). */
+export function isOutOfMemoryReply(error: unknown): error is Error {
+  return isReplyError(error) && /^(ERR Error running script.*)?OOM\b|OOM command not allowed/.test(error.message);
+}
+
 /** The store was configured in a way that cannot work. Code `INVALID_STORE_CONFIG`. */
 export class StoreConfigError extends WfError {
   constructor(message: string) {
@@ -48,6 +63,7 @@ export function isCorruptIndexReply(error: unknown): error is Error {
 export function toStoreError(error: unknown, operation: string): unknown {
   if (error instanceof WfError) return error;
   if (isCorruptIndexReply(error)) return new CorruptIndexError(error.message);
+  if (isOutOfMemoryReply(error)) return new StoreFullError(`redis is out of memory during ${operation}: ${error.message}`, error);
   if (isReplyError(error)) return error;
   const reason = error instanceof Error ? error.message : String(error);
   return new StoreUnavailableError(`redis unavailable during ${operation}: ${reason}`, error);

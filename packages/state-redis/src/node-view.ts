@@ -9,8 +9,27 @@ export interface NodeView {
   context: WorkflowContext;
 }
 
+/** JSON-equal, compared only when both are objects (the common case: the node ran with its request's input). */
+function sameInput(a: unknown, b: unknown): boolean {
+  return a !== null && b !== null && typeof a === "object" && typeof b === "object" && JSON.stringify(a) === JSON.stringify(b);
+}
+
+/**
+ * The view as readers expect it: a stage stored without `input_params` because they equalled
+ * the request's `input_params.input_data` (see {@link buildNodeView}) gets them back.
+ */
+export function withStageInput(view: WorkflowContext): WorkflowContext {
+  const taskName = view.input_params.task_name;
+  const stage = taskName ? view.stages[taskName] : undefined;
+  const input = view.input_params.input_data;
+  if (!taskName || !stage || stage.input_params != null || input == null) return view;
+  return { ...view, stages: { ...view.stages, [taskName]: { ...stage, input_params: input } } };
+}
+
 /**
  * Validates a context and keeps only `stages[input_params.task_name]`, stamping `updated_at`.
+ * The input is stored once: a stage's `input_params` equal to the request's `input_data` are
+ * left out and restored on read ({@link withStageInput}).
  * Throws `MissingTaskNameError` or `InvalidContextError`; the task id and name are checked when
  * the node's key is built from them. Nothing is written when it throws.
  */
@@ -22,6 +41,7 @@ export function buildNodeView(input: unknown, now: Date): NodeView {
   if (!taskName) throw new MissingTaskNameError();
   const stage = context.stages[taskName];
   context.updated_at = now.toISOString();
+  if (stage && sameInput(stage.input_params, context.input_params.input_data)) delete stage.input_params;
   context.stages = stage ? { [taskName]: stage } : {};
   return { taskId: context.workflow_id, taskName, stageStatus: stage?.status, context };
 }

@@ -5,7 +5,7 @@ import { SUPERSEDED, WRITTEN, defineStoreCommands, statusOfCode } from "./comman
 import { CorruptIndexError, StoreConfigError, guarded, isWrongTypeReply, toStoreError } from "./errors.js";
 import { createIndexReader } from "./index-read.js";
 import { createKeySpace } from "./keys.js";
-import { buildNodeView } from "./node-view.js";
+import { buildNodeView, withStageInput } from "./node-view.js";
 import { getExisting, scanKeys, unlinkAll } from "./scan.js";
 import { createWriteCoalescer } from "./write-coalescing.js";
 import type { StateStore, StateStoreOptions, WriteOptions, WriteResult } from "./types.js";
@@ -49,7 +49,7 @@ export function createStateStore(options: StateStoreOptions): StateStore {
     const views: WorkflowContext[] = [];
     for (let i = 0; i + 1 < pairs.length; i += 2) {
       const decoded = decodeContext(pairs[i + 1] as string);
-      if (decoded.ok) views.push(decoded.context);
+      if (decoded.ok) views.push(withStageInput(decoded.context));
       else report(taskId, pairs[i] as string, decoded.reason);
     }
     return views;

@@ -24,6 +24,7 @@ const STATUS_OF_CODE: Readonly<Record<string, number>> = {
   MISSING_TASK_NAME: 400,
   INVALID_CONTEXT: 400,
   STORE_UNAVAILABLE: 503,
+  STORE_FULL: 503,
 };
 
 /** Fastify's own request errors, mapped to stable codes. */
@@ -58,7 +59,14 @@ function toErrorResponse(error: FastifyError | Error): { status: number; body: E
   if (error instanceof WfError) {
     const status = STATUS_OF_CODE[error.code] ?? 500;
     // Say what happened, not how the client library failed (that goes to the log).
-    const message = status === 500 ? "internal error" : status === 503 ? "Redis is unreachable; retry shortly" : error.message;
+    const message =
+      status === 500
+        ? "internal error"
+        : error.code === "STORE_FULL"
+          ? "Redis is out of memory; nothing was stored, retry once it has room"
+          : status === 503
+            ? "Redis is unreachable; retry shortly"
+            : error.message;
     return { status, body: errorBody(error.code, message) };
   }
   const known = FASTIFY_ERRORS[(error as FastifyError).code ?? ""];
@@ -82,7 +90,7 @@ export function installErrorHandling(
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const { status, body } = toErrorResponse(error);
     if (body.error.code === "STORE_UNAVAILABLE") hooks.onStoreUnavailable?.();
-    if (status === 503) request.log.warn({ reason: error.message }, "request refused: Redis unreachable");
+    if (status === 503) request.log.warn({ reason: error.message, code: body.error.code }, "request refused: Redis unreachable or full");
     else if (status >= 500) request.log.error({ err: error }, "request failed");
     else request.log.info({ code: body.error.code }, "request refused");
     return reply.status(status).send(body);
