@@ -47,6 +47,11 @@ export interface KeySpace {
    * deployment's queue prefix), so a reconciler only checks the nodes of its own queues.
    */
   activeNodes(scope: string): string;
+  /**
+   * The remembered answer of a request sent with an `Idempotency-Key` (`hash`: of the key and
+   * its scope), kept a day: `wf:idempotency:<hash>`.
+   */
+  idempotencyKey(hash: string): string;
   /** The lease that elects the one reconciler of a deployment (`scope` as for {@link activeNodes}). */
   reconcilerLease(scope: string): string;
   /** Pub/sub channel on which cancellations of running nodes are announced to workers. */
@@ -85,6 +90,7 @@ export function createKeySpace(layout: KeyLayout): KeySpace {
     cancelChannel: `${shared}:cancel`,
     activeNodes: (scope) => `${shared}:active-nodes:${scope}`,
     reconcilerLease: (scope) => `${shared}:reconciler:${scope}`,
+    idempotencyKey: (hash) => `${shared}:idempotency:${hash}`,
     queuePrefix: layout === "hash-tag" ? "{bull}" : "bull",
     nodeKey(taskId, taskName) {
       parseTaskName(taskName);

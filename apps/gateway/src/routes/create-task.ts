@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { buildSingleNodeResult, maskSecretsInText, type WorkflowContext } from "@wf/context";
 import type { GatewayDeps, ZodApp } from "../deps.js";
+import { idempotent } from "../idempotency/idempotency.js";
 import { CreateTaskBodySchema, CreateTaskResponseSchema, ErrorResponseSchema } from "../schemas/tasks.js";
 import { assertCallbackUrl, assertRunnable, startNode } from "../tasks/start-node.js";
 
@@ -22,7 +23,7 @@ export function registerCreateTask(app: ZodApp, deps: GatewayDeps): void {
         response: { 200: CreateTaskResponseSchema, 400: ErrorResponseSchema, 503: ErrorResponseSchema },
       },
     },
-    async (request) => {
+    async (request, reply) => idempotent(deps, request, reply, "create", async () => {
       const { task_name: taskName, input_data: inputData } = request.body;
       // Python clients send None for what they leave out: null means absent.
       const callback = request.body.callback ?? undefined;
@@ -59,6 +60,6 @@ export function registerCreateTask(app: ZodApp, deps: GatewayDeps): void {
       }
       await startNode(deps, { taskId, taskName, inputData, callbackUrl: callback ?? null, createAt: existing?.create_at, previous: stage }, request.log);
       return { task_id: taskId, status: "pending" as const, message: "task is queued" };
-    },
+    }),
   );
 }

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { MAX_TASK_ID_LENGTH, SECRET_MASK } from "@wf/context";
 import { z } from "zod";
 import type { GatewayDeps, ZodApp } from "../deps.js";
+import { idempotent } from "../idempotency/idempotency.js";
 import { ApiError } from "../errors/api-error.js";
 import { ErrorResponseSchema, TaskParamsSchema } from "../schemas/tasks.js";
 import { assertRunnable, startNode } from "../tasks/start-node.js";
@@ -36,7 +37,7 @@ export function registerRetryTask(app: ZodApp, deps: GatewayDeps): void {
         response: { 200: RetryTaskResponseSchema, 400: ErrorResponseSchema, 404: ErrorResponseSchema, 409: ErrorResponseSchema, 503: ErrorResponseSchema },
       },
     },
-    async (request) => {
+    async (request, reply) => idempotent(deps, request, reply, "retry", async () => {
       const taskId = request.params.id;
       const task = await requireTask(deps.store, taskId);
       const status = taskStatusOfView(task);
@@ -60,6 +61,6 @@ export function registerRetryTask(app: ZodApp, deps: GatewayDeps): void {
       const callbackUrl = queued ? (queued.callback_url ?? null) : (task.input_params.callback_url ?? null);
       await startNode(deps, { taskId: retryId, taskName, inputData, callbackUrl }, request.log);
       return { task_id: retryId, status: "pending" as const, message: "retry queued", retry_of: taskId };
-    },
+    }),
   );
 }
