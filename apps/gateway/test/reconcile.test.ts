@@ -104,7 +104,7 @@ describe("reconciler: no node stays pending or running without a live job", () =
 });
 
 describe("create is all or nothing", () => {
-  it("when the enqueue fails: 503, the node FAILED (not PENDING), and no job", async () => {
+  it("when the enqueue fails: 503, a new task leaves nothing, a node added to a task ends FAILED, and no job", async () => {
     // The queues live on a Redis of their own, which goes away; the state Redis stays up.
     const queueServer = await startRedisServer();
     const broken = await startHarness(inject("redisUrl"), { queueRedisUrl: queueServer.url });
@@ -112,7 +112,14 @@ describe("create is all or nothing", () => {
     expect(opened.statusCode).toBe(200);
     await queueServer.pause();
     try {
+      const fresh = `task-${randomUUID()}`;
+      const refused = await broken.app.inject({ method: "POST", url: "/v1/tasks", payload: { task_name: "ffmpeg.extract_audio", task_id: fresh, input_data: { video_path: "/in.mp4" } } });
+      expect(refused.statusCode).toBe(503);
+      expect(refused.json().error.code).toBe("QUEUE_UNAVAILABLE");
+      expect(await broken.store.getWorkflowState(fresh)).toBeNull();
+
       const taskId = `task-${randomUUID()}`;
+      await broken.store.createWorkflowState({ workflow_id: taskId, input_params: { task_name: "other.node" }, stages: { "other.node": { status: "SUCCESS" } } });
       const response = await broken.app.inject({ method: "POST", url: "/v1/tasks", payload: { task_name: "ffmpeg.extract_audio", task_id: taskId, input_data: { video_path: "/in.mp4" } } });
       expect(response.statusCode).toBe(503);
       expect(response.json().error.code).toBe("QUEUE_UNAVAILABLE");

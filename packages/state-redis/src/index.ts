@@ -1,7 +1,7 @@
 export { createStateStore, DEFAULT_TTL_SECONDS } from "./store.js";
 export { createKeySpace, escapeGlob, type KeyLayout, type KeySpace } from "./keys.js";
 export { aggregateNodeViews } from "./aggregate.js";
-export { CorruptIndexError, StoreConfigError, StoreFullError, StoreUnavailableError } from "./errors.js";
+export { CorruptIndexError, StoreConfigError, StoreFullError, StoreUnavailableError, isOutOfMemoryReply } from "./errors.js";
 export type {
   CorruptNodeEvent,
   ReadStrategy,

@@ -58,7 +58,7 @@ export function registerCreateTask(app: ZodApp, deps: GatewayDeps): void {
           reuse_info: { ...reuseInfo(taskName, view, existing), state },
         };
       }
-      await startNode(deps, { taskId, taskName, inputData, callbackUrl: callback ?? null, createAt: existing?.create_at, previous: stage }, request.log);
+      await startNode(deps, { taskId, taskName, inputData, callbackUrl: callback ?? null, createAt: existing?.create_at, existingTask: existing !== null, previous: stage }, request.log);
       return { task_id: taskId, status: "pending" as const, message: "task is queued" };
     }),
   );

@@ -59,7 +59,7 @@ export function registerRetryTask(app: ZodApp, deps: GatewayDeps): void {
       }
       await assertRunnable(deps, taskName, inputData);
       const callbackUrl = queued ? (queued.callback_url ?? null) : (task.input_params.callback_url ?? null);
-      await startNode(deps, { taskId: retryId, taskName, inputData, callbackUrl }, request.log);
+      await startNode(deps, { taskId: retryId, taskName, inputData, callbackUrl, existingTask: false }, request.log);
       return { task_id: retryId, status: "pending" as const, message: "retry queued", retry_of: taskId };
     }),
   );

@@ -8,12 +8,21 @@ export interface AbandonedStart {
   taskName: string;
   jobId: string;
   reason: string;
+  /** The start created the task: undoing it removes the task's keys instead of failing the node. */
+  newTask: boolean;
 }
 
 const RETRY_DELAYS_MS = [1_000, 2_000, 4_000, 8_000, 16_000, 32_000];
 
 async function settle(deps: GatewayDeps, start: AbandonedStart): Promise<void> {
   const { view, taskName, jobId, reason } = start;
+  if (start.newTask) {
+    // Nothing of the task existed before: leave nothing (a job that was added after all finds
+    // its node gone and does not run).
+    await deps.store.deleteWorkflowState(view.workflow_id);
+    await deps.queues.removeJob(taskName, jobId);
+    return;
+  }
   // FAILED first: a worker that already took the job then finds its node final and skips it, or
   // has its result refused by the status rule.
   await deps.store.updateWorkflowState({
@@ -29,8 +38,9 @@ async function settle(deps: GatewayDeps, start: AbandonedStart): Promise<void> {
 }
 
 /**
- * Undoes a start whose enqueue failed: the node becomes `FAILED` with `reason` and its job, if it
- * was added after all, is removed (or cancelled if a worker took it). Tried at once; while Redis
+ * Undoes a start whose enqueue failed: a task the start created is removed again; a node added
+ * to an existing task becomes `FAILED` with `reason`. Its job, if it was added after all, is
+ * removed (or cancelled if a worker took it). Tried at once; while Redis
  * is unreachable, retried in the background for about a minute. The reconciler settles anything
  * left after that.
  */

@@ -17,6 +17,7 @@ import type { GatewayDeps } from "../deps.js";
 import { ApiError } from "../errors/api-error.js";
 import { RECONCILE_DEFAULTS } from "../reconcile/reconciler.js";
 import { taskFolder } from "../storage/task-folder.js";
+import { isOutOfMemoryReply } from "@wf/state-redis";
 import { abandonStart } from "./abandon-start.js";
 import { jobHistoryAfter } from "./attempts.js";
 
@@ -28,6 +29,8 @@ export interface NodeRequest {
   callbackUrl: string | null;
   /** Keeps the task's creation time when the task already exists. */
   createAt?: string | null | undefined;
+  /** Whether the task already has state (other nodes, or an earlier attempt of this one). */
+  existingTask: boolean;
   /** The node's stage this attempt replaces, if any: its jobs are remembered for deletion. */
   previous?: StageExecution | undefined;
 }
@@ -106,9 +109,10 @@ export async function startNode(deps: GatewayDeps, request: NodeRequest, log: Fa
     await deps.queues.enqueue({ task_id: taskId, task_name: taskName, input_data: inputData, callback_url: request.callbackUrl }, jobId);
   } catch (error) {
     log.error({ err: error, taskId }, "could not enqueue node job");
-    const message = "could not enqueue the node job; the queue is unavailable";
-    await abandonStart(deps, { view: pending, taskName, jobId, reason: message }, log);
-    throw new ApiError(503, "QUEUE_UNAVAILABLE", message);
+    const full = isOutOfMemoryReply(error);
+    const message = full ? "Redis is out of memory; the node job could not be queued" : "could not enqueue the node job; the queue is unavailable";
+    await abandonStart(deps, { view: pending, taskName, jobId, reason: message, newTask: !request.existingTask }, log);
+    throw full ? new ApiError(503, "STORE_FULL", `${message}; nothing was kept, retry once it has room`) : new ApiError(503, "QUEUE_UNAVAILABLE", message);
   }
   deps.metrics?.taskCreated(taskName);
 }
