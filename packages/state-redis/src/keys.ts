@@ -21,6 +21,8 @@ export interface KeySpace {
    * the task's node names scored by their stage status.
    */
   indexKey(taskId: string): string;
+  /** The team a task belongs to, `{task_id}:owner`, written with its first node and expiring with its index. */
+  ownerKey(taskId: string): string;
   /** The `SORT ... GET` pattern of a task's node keys: `{task_id}:node:*` (not a glob). */
   nodeKeyPattern(taskId: string): string;
   /** A `SCAN MATCH` pattern for the task's node keys, glob characters escaped. */
@@ -99,6 +101,9 @@ export function createKeySpace(layout: KeyLayout): KeySpace {
     nodeKeyPrefix,
     indexKey(taskId) {
       return `${taskPart(taskId)}:nodes`;
+    },
+    ownerKey(taskId) {
+      return `${taskPart(taskId)}:owner`;
     },
     nodeKeyPattern(taskId) {
       return `${nodeKeyPrefix(taskId)}*`;

@@ -1,7 +1,7 @@
 import type { WorkflowContext } from "@wf/context";
 import { aggregateNodeViews } from "./aggregate.js";
 import { decodeContext, encodeContext } from "./codec.js";
-import { SUPERSEDED, WRITTEN, defineStoreCommands, statusOfCode } from "./commands/index.js";
+import { NOT_OWNER, SUPERSEDED, WRITTEN, defineStoreCommands, statusOfCode } from "./commands/index.js";
 import { CorruptIndexError, StoreConfigError, guarded, isWrongTypeReply, toStoreError } from "./errors.js";
 import { createIndexReader } from "./index-read.js";
 import { createKeySpace } from "./keys.js";
@@ -83,7 +83,7 @@ export function createStateStore(options: StateStoreOptions): StateStore {
   }
 
   async function removeTask(taskId: string): Promise<number> {
-    const [removed, indexWasCorrupt] = await commands.deleteTask(keys.indexKey(taskId), keys.nodeKeyPrefix(taskId));
+    const [removed, indexWasCorrupt] = await commands.deleteTask(keys.indexKey(taskId), keys.ownerKey(taskId), keys.nodeKeyPrefix(taskId));
     let total = removed;
     // Keys that no index lists (compatibility mode, or a corrupt index) are found by SCAN.
     if (scanMode || indexWasCorrupt !== 0) total += await unlinkAll(redis, await scanKeys(redis, keys.nodeScanPattern(taskId), scanCount));
@@ -93,7 +93,7 @@ export function createStateStore(options: StateStoreOptions): StateStore {
 
   const ttlArgument = String(ttlSeconds);
 
-  async function write(context: object, newAttempt: boolean, attempt?: string): Promise<WriteResult> {
+  async function write(context: object, newAttempt: boolean, attempt?: string, owner?: string): Promise<WriteResult> {
     const view = buildNodeView(context, now());
     const key = keys.nodeKey(view.taskId, view.taskName);
     coalesce();
@@ -101,25 +101,33 @@ export function createStateStore(options: StateStoreOptions): StateStore {
       commands.writeNode(
         key,
         keys.indexKey(view.taskId),
+        keys.ownerKey(view.taskId),
         encodeContext(view.context),
         ttlArgument,
         view.taskName,
         view.stageStatus,
         newAttempt ? "new-attempt" : scanMode ? "status-json" : "index",
         attempt,
+        owner,
       ),
       "write",
     );
     if (reply === WRITTEN) return { written: true, key };
     if (reply === SUPERSEDED) return { written: false, key, reason: "SUPERSEDED" };
+    if (reply === NOT_OWNER) return { written: false, key, reason: "NOT_OWNER" };
     return { written: false, key, reason: "STALE_STATUS", storedStatus: statusOfCode(reply) };
   }
 
   return {
     keys,
     nodeKey: (taskId, taskName) => keys.nodeKey(taskId, taskName),
-    createWorkflowState: (context) => write(context, true),
-    updateWorkflowState: (context, writeOptions?: WriteOptions) => write(context, writeOptions?.newAttempt ?? false, writeOptions?.attempt),
+    createWorkflowState: (context, writeOptions?: WriteOptions) => write(context, true, writeOptions?.attempt, writeOptions?.owner),
+    updateWorkflowState: (context, writeOptions?: WriteOptions) =>
+      write(context, writeOptions?.newAttempt ?? false, writeOptions?.attempt, writeOptions?.owner),
+    async getTaskOwner(taskId) {
+      coalesce();
+      return guarded(redis.get(keys.ownerKey(taskId)), "read");
+    },
     async getWorkflowState(taskId) {
       coalesce();
       const pairs = await guarded(readPairs(taskId), "read");

@@ -73,6 +73,12 @@ export interface WriteOptions {
    * attempt of the node. Writes without it (the gateway's) are not checked.
    */
   attempt?: string;
+  /**
+   * The team the write acts for. The first write of a task records it as the task's owner,
+   * atomically with the node; a write for another team is refused (`NOT_OWNER`) and changes
+   * nothing. Writes without it are not checked.
+   */
+  owner?: string;
 }
 
 /** Outcome of a write. A refused write changed nothing in Redis. */
@@ -81,8 +87,11 @@ export type WriteResult =
   | {
       written: false;
       key: string;
-      /** The node is gone (deleted or expired) or belongs to another attempt than the write's. */
-      reason: "SUPERSEDED";
+      /**
+       * `SUPERSEDED`: the node is gone (deleted or expired) or belongs to another attempt than
+       * the write's. `NOT_OWNER`: the task belongs to another team than the write's.
+       */
+      reason: "SUPERSEDED" | "NOT_OWNER";
     }
   | {
       written: false;
@@ -99,9 +108,11 @@ export interface StateStore {
   /** `{task_id}:node:{task_name}` in the configured layout. */
   nodeKey(taskId: string, taskName: string): string;
   /** Writes a node's view as a new attempt of that node (replaces what is stored). */
-  createWorkflowState(context: WorkflowContext | object): Promise<WriteResult>;
+  createWorkflowState(context: WorkflowContext | object, options?: WriteOptions): Promise<WriteResult>;
   /** Writes a node's view under the monotonic status rule; refreshes the TTL. */
   updateWorkflowState(context: WorkflowContext | object, options?: WriteOptions): Promise<WriteResult>;
+  /** The team the task belongs to (see `WriteOptions.owner`), or `null` when none was recorded. */
+  getTaskOwner(taskId: string): Promise<string | null>;
   /** The aggregated view of every node of the task, or `null` when it has no node keys. */
   getWorkflowState(taskId: string): Promise<WorkflowContext | null>;
   /** One node's stored view, or `null` when it does not exist or cannot be read. */

@@ -29,6 +29,28 @@ export function describeStoreContract(
       expect(await redis.ttl(key)).toBe(86_400);
     });
 
+    it("records a task's owner with its first node; another owner's write is refused and changes nothing", async () => {
+      const redis = connect();
+      const store = storeFor();
+      const taskId = uniqueTaskId();
+      expect(await store.createWorkflowState(buildContext(taskId), { owner: "team-a" })).toMatchObject({ written: true });
+      expect(await store.getTaskOwner(taskId)).toBe("team-a");
+      const ownerTtl = await redis.ttl(store.keys.ownerKey(taskId));
+      expect(ownerTtl).toBe(await redis.ttl(store.keys.indexKey(taskId)));
+      const before = await redis.get(store.nodeKey(taskId, "ffmpeg.extract_audio"));
+      const foreign = await store.createWorkflowState(buildContext(taskId, "ffmpeg.extract_audio", "PENDING"), { owner: "team-b" });
+      expect(foreign).toMatchObject({ written: false, reason: "NOT_OWNER" });
+      expect(await redis.get(store.nodeKey(taskId, "ffmpeg.extract_audio"))).toBe(before);
+      expect(await store.createWorkflowState(buildContext(taskId, "faster_whisper.transcribe"), { owner: "team-b" })).toMatchObject({ reason: "NOT_OWNER" });
+      expect(await redis.exists(store.nodeKey(taskId, "faster_whisper.transcribe"))).toBe(0);
+      // The owner's writes and unowned writes (a worker's) go through; delete removes the owner.
+      expect(await store.createWorkflowState(buildContext(taskId, "faster_whisper.transcribe"), { owner: "team-a" })).toMatchObject({ written: true });
+      expect(await store.updateWorkflowState(buildContext(taskId, "faster_whisper.transcribe"))).toMatchObject({ written: true });
+      await store.deleteWorkflowState(taskId);
+      expect(await redis.exists(store.keys.ownerKey(taskId))).toBe(0);
+      expect(await store.getTaskOwner(taskId)).toBeNull();
+    });
+
     it("get aggregates every node of the task (seed test 2)", async () => {
       const store = storeFor();
       const taskId = uniqueTaskId();

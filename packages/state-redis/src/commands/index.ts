@@ -1,12 +1,12 @@
 import type { StageStatus } from "@wf/context";
 import type { Cluster, Redis } from "ioredis";
-import deleteTask from "./deleteTask-1.lua";
+import deleteTask from "./deleteTask-2.lua";
 import listNodes from "./listNodes-2.lua";
 import pruneNodes from "./pruneNodes-1.lua";
 import publishNodes from "./publishNodes-2.lua";
 import readTask from "./readTask-1.lua";
 import withdrawNodes from "./withdrawNodes-1.lua";
-import writeNode from "./writeNode-2.lua";
+import writeNode from "./writeNode-3.lua";
 import claimLease from "./claimLease-1.lua";
 import releaseLease from "./releaseLease-1.lua";
 
@@ -39,6 +39,9 @@ export const WRITTEN = -1;
 /** What `writeNode` answers when the write's attempt token is not the stored node's (or the node is gone). */
 export const SUPERSEDED = -2;
 
+/** What `writeNode` answers when the task belongs to another owner than the write's. */
+export const NOT_OWNER = -3;
+
 const STATUS_OF_CODE = new Map<number, StageStatus>(
   Object.entries(STATUS_CODES).flatMap(([status, code]) => (status === "none" ? [] : [[code, status as StageStatus]])),
 );
@@ -55,12 +58,14 @@ export interface StoreCommands {
   writeNode(
     nodeKey: string,
     indexKey: string,
+    ownerKey: string,
     encoded: string,
     ttlSeconds: string,
     taskName: string,
     status: StageStatus | undefined,
     check: WriteCheck,
     attempt?: string,
+    owner?: string,
   ): Promise<number>;
   /**
    * `[[task name, value, …], [task name, type, …]]`: the indexed nodes that exist, and those whose
@@ -73,7 +78,7 @@ export interface StoreCommands {
    */
   pruneNodes(indexKey: string, nodeKeyPrefix: string, taskNames: readonly string[]): Promise<string[]>;
   /** `[node keys removed, 1 when the index key was of another type]`. */
-  deleteTask(indexKey: string, nodeKeyPrefix: string): Promise<[number, 0 | 1]>;
+  deleteTask(indexKey: string, ownerKey: string, nodeKeyPrefix: string): Promise<[number, 0 | 1]>;
   publishNodes(heartbeats: string, nodes: string, nowMs: number, expiresMs: number, workerId: string, pairs: string[]): Promise<number>;
   /** `[task_name, worker_id, description, …]` of the live registrations. */
   listNodes(heartbeats: string, nodes: string, nowMs: number): Promise<string[]>;
@@ -85,10 +90,10 @@ export interface StoreCommands {
 }
 
 const SCRIPTS = {
-  wfWriteNode: { numberOfKeys: 2, lua: writeNode },
+  wfWriteNode: { numberOfKeys: 3, lua: writeNode },
   wfReadTask: { numberOfKeys: 1, lua: readTask },
   wfPruneNodes: { numberOfKeys: 1, lua: pruneNodes },
-  wfDeleteTask: { numberOfKeys: 1, lua: deleteTask },
+  wfDeleteTask: { numberOfKeys: 2, lua: deleteTask },
   wfPublishNodes: { numberOfKeys: 2, lua: publishNodes },
   wfListNodes: { numberOfKeys: 2, lua: listNodes },
   wfWithdrawNodes: { numberOfKeys: 1, lua: withdrawNodes },
@@ -113,15 +118,16 @@ export function defineStoreCommands(redis: Redis | Cluster): StoreCommands {
     ((redis as unknown as Record<ScriptName, ScriptCall>)[name]).call(redis, ...args);
   return {
     // Arguments are kept few: each one costs on both sides of every write.
-    writeNode(nodeKey, indexKey, encoded, ttl, taskName, status, check, attempt) {
-      const args = [nodeKey, indexKey, encoded, ttl, taskName, STATUS_CODES[status ?? "none"]];
+    writeNode(nodeKey, indexKey, ownerKey, encoded, ttl, taskName, status, check, attempt, owner) {
+      const args = [nodeKey, indexKey, ownerKey, encoded, ttl, taskName, STATUS_CODES[status ?? "none"]];
+      if (owner) return call("wfWriteNode", ...args, check, attempt ?? "", owner) as Promise<number>;
       if (attempt) return call("wfWriteNode", ...args, check, attempt) as Promise<number>;
       // The usual check is the script's default, so it costs no argument.
       return (check === "index" ? call("wfWriteNode", ...args) : call("wfWriteNode", ...args, check)) as Promise<number>;
     },
     readTask: (indexKey, prefix) => call("wfReadTask", indexKey, prefix) as Promise<[string[], string[]]>,
     pruneNodes: (indexKey, prefix, taskNames) => call("wfPruneNodes", indexKey, prefix, ...taskNames) as Promise<string[]>,
-    deleteTask: (indexKey, prefix) => call("wfDeleteTask", indexKey, prefix) as Promise<[number, 0 | 1]>,
+    deleteTask: (indexKey, ownerKey, prefix) => call("wfDeleteTask", indexKey, ownerKey, prefix) as Promise<[number, 0 | 1]>,
     publishNodes: async (heartbeats, nodes, nowMs, expiresMs, workerId, pairs) =>
       (await call("wfPublishNodes", heartbeats, nodes, nowMs, expiresMs, workerId, ...pairs)) as number,
     listNodes: async (heartbeats, nodes, nowMs) => (await call("wfListNodes", heartbeats, nodes, nowMs)) as string[],

@@ -18,6 +18,7 @@
 
   KEYS[1] node key
   KEYS[2] task index key (sorted set: task name -> status code)
+  KEYS[3] task owner key (string: the team the task belongs to; expires with the index)
   ARGV[1] encoded node view (JSON)
   ARGV[2] TTL in seconds
   ARGV[3] task name (the index member, and the stage to compare)
@@ -31,6 +32,8 @@
           is refused with SUPERSEDED (-2) unless the stored node exists and its stage carries
           `"job_id":"<token>"`. So a deleted task stays deleted and a replaced attempt cannot
           write over the one that replaced it.
+  ARGV[7] optional owner (a team): the write is refused with NOT_OWNER (-3) when the task belongs
+          to another team; the first write of a task records its owner, atomically with its node.
 
   Returns WRITTEN (-1) when written, SUPERSEDED (-2), the stored status code when that refuses
   the write, or the
@@ -39,6 +42,7 @@
 ]]
 local WRITTEN = -1
 local SUPERSEDED = -2
+local NOT_OWNER = -3
 local ttl = tonumber(ARGV[2])
 local incoming = tonumber(ARGV[4])
 local mode = ARGV[5]
@@ -47,6 +51,14 @@ local token = ARGV[6]
 if token and token ~= "" then
   local current = redis.call("GET", KEYS[1])
   if not current or not string.find(current, '"job_id":"' .. token .. '"', 1, true) then return SUPERSEDED end
+end
+
+local owner = ARGV[7]
+local claimOwner = false
+if owner and owner ~= "" then
+  local current = redis.call("GET", KEYS[3])
+  if current and current ~= owner then return NOT_OWNER end
+  claimOwner = not current
 end
 
 -- One call both reads the indexed status and checks that the index is a sorted set.
@@ -86,7 +98,11 @@ end
 -- extended past the node's by a margin (10% of the TTL, at most an hour), so that a node writing
 -- progress every second extends it once per margin rather than on every write. An index that
 -- outlives its nodes by that margin is harmless: reads prune it, deletes remove it.
+local keep = ttl + math.min(math.ceil(ttl / 10), 3600)
 if redis.call("TTL", KEYS[2]) < ttl then
-  redis.call("EXPIRE", KEYS[2], ttl + math.min(math.ceil(ttl / 10), 3600))
+  redis.call("EXPIRE", KEYS[2], keep)
+  -- The owner lives exactly as long as the index: extended with it.
+  if not claimOwner then redis.call("EXPIRE", KEYS[3], keep) end
 end
+if claimOwner then redis.call("SET", KEYS[3], owner, "EX", redis.call("TTL", KEYS[2])) end
 return WRITTEN
