@@ -5,6 +5,7 @@ import Fastify, { type FastifyBaseLogger } from "fastify";
 import { jsonSchemaTransform, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import type { Logger } from "pino";
 import type { GatewayDeps, ZodApp } from "./deps.js";
+import { installAccessControl } from "./auth/access-control.js";
 import { frameworkErrorReply, installErrorHandling } from "./errors/error-handler.js";
 import { acceptEmptyJsonBodies } from "./routing/empty-json-body.js";
 import { createRouteMethods } from "./routing/route-methods.js";
@@ -46,6 +47,7 @@ export async function buildApp(deps: GatewayDeps, options: BuildAppOptions = {})
   // Every body is JSON; anything else is a 415, not a string that fails validation later.
   app.removeContentTypeParser("text/plain");
   acceptEmptyJsonBodies(app);
+  installAccessControl(app, { ...deps.access, quotas: deps.quotas });
   app.setValidatorCompiler(validatorCompiler);
   // Responses are built by typed code; their zod schemas document them (OpenAPI) but are not
   // re-validated on every request, which would cost the hot status route a parse per answer.

@@ -4,7 +4,18 @@ import { z } from "zod";
 /** Environment of `wf-gateway`, validated at start-up. */
 export const GatewayEnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65_535).default(8000),
-  HOST: z.string().min(1).default("0.0.0.0"),
+  /** Loopback by default: a gateway reachable from other machines needs API keys (or WF_ALLOW_ANONYMOUS). */
+  HOST: z.string().min(1).default("127.0.0.1"),
+  /** JSON file of API key entries (`wf-gateway keys create` prints them); reloaded on SIGHUP. */
+  WF_API_KEYS_FILE: z.string().min(1).optional(),
+  /** Serve a non-loopback HOST without API keys: any client may then read and delete any task. */
+  WF_ALLOW_ANONYMOUS: z.stringbool().default(false),
+  /** Signs the callbacks of tasks created without a key (anonymous mode). */
+  WF_CALLBACK_SECRET: z.string().min(16).optional(),
+  /** Bearer token `/metrics` requires; open (on HOST) when unset. */
+  WF_METRICS_TOKEN: z.string().min(16).optional(),
+  /** Serve `/docs` and `/openapi.json` without a key. */
+  WF_PUBLIC_DOCS: z.stringbool().default(true),
   REDIS_URL: z.string().url().default("redis://127.0.0.1:6379"),
   /** REDIS_URL names one node of a Redis Cluster: keys are hash-tagged, queues use the `{bull}` prefix. */
   WF_REDIS_CLUSTER: z.stringbool().default(false),

@@ -1,4 +1,5 @@
-import type { ActiveNodes, RedisConnection, StateStore } from "@wf/state-redis";
+import type { ActiveNodes, RedisConnection, StateStore, TeamQuotas } from "@wf/state-redis";
+import type { AccessOptions } from "./auth/access-control.js";
 import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import type { UrlPolicy } from "@wf/context";
@@ -25,6 +26,12 @@ export interface GatewayDeps {
   active?: ActiveNodes;
   /** How long after its start a node is first checked by the reconciler. Default 30 s. */
   reconcileGraceMs?: number;
+  /** API keys, per-team quotas and guarded endpoints; anonymous and open when omitted. */
+  access?: AccessOptions;
+  /** Per-team quotas (requests per second, active nodes), shared by every replica through Redis. */
+  quotas?: TeamQuotas;
+  /** Signs callbacks of tasks without a team (anonymous mode): `WF_CALLBACK_SECRET`. */
+  callbackSecret?: string;
   /** Prometheus metrics served at `/metrics`; a fresh set when omitted. */
   metrics?: GatewayMetrics;
 }

@@ -1,5 +1,9 @@
 import { formatIssues } from "@wf/context";
-import { connectRedis, createActiveNodes, createKeySpace, createNodeRegistry, createStateStore, keyLayoutFor } from "@wf/state-redis";
+import { createKeyRing } from "./auth/api-keys.js";
+import { readKeysFile } from "./auth/keys-file.js";
+import { isLoopbackHost } from "./auth/loopback.js";
+import { keysCreate } from "./cli/keys-create.js";
+import { connectRedis, createActiveNodes, createTeamQuotas, createKeySpace, createNodeRegistry, createStateStore, keyLayoutFor } from "@wf/state-redis";
 import { pino } from "pino";
 import { buildApp } from "./app.js";
 import { startCallbackDelivery } from "./callbacks/callback-delivery.js";
@@ -9,13 +13,31 @@ import { createRegistryCatalog } from "./nodes/node-catalog.js";
 import { NodeQueues } from "./queues/node-queues.js";
 import { startReconciler } from "./reconcile/reconciler.js";
 
+if (process.argv[2] === "keys") {
+  if (process.argv[3] !== "create") {
+    console.error("usage: wf-gateway keys create --team <team> [--role member|admin]");
+    process.exit(2);
+  }
+  process.exit(keysCreate(process.argv.slice(4)));
+}
+
 const env = GatewayEnvSchema.safeParse(process.env);
 if (!env.success) {
   console.error(`wf-gateway: invalid configuration: ${formatIssues(env.error).join("; ")}`);
   process.exit(2);
 }
 const config = env.data;
+
+function fatal(error: unknown): never {
+  console.error(`wf-gateway: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(2);
+}
 const logger = pino({ name: "wf-gateway", level: config.LOG_LEVEL });
+const keys = config.WF_API_KEYS_FILE ? createKeyRing(await readKeysFile(config.WF_API_KEYS_FILE).catch(fatal)) : undefined;
+if (!keys && !isLoopbackHost(config.HOST) && !config.WF_ALLOW_ANONYMOUS) {
+  fatal(new Error(`refusing to listen on ${config.HOST} without API keys: set WF_API_KEYS_FILE, or WF_ALLOW_ANONYMOUS=true to let anyone in`));
+}
+if (!keys) logger.warn({ host: config.HOST }, "no API keys configured: every client is anonymous and sees every task");
 const cluster = config.WF_REDIS_CLUSTER;
 const redis = connectRedis(config.REDIS_URL, { cluster, mode: "fail-fast" });
 redis.on("error", (error: unknown) => logger.warn({ err: error }, "redis connection error"));
@@ -34,6 +56,11 @@ const store = createStateStore({ redis, logger, keyLayout, legacyKeys: config.WF
 const callbackPolicy = { allowPrivate: config.WF_CALLBACK_ALLOW_PRIVATE, allowedHosts: config.WF_CALLBACK_ALLOWED_HOSTS };
 
 const active = createActiveNodes({ redis, keyLayout, scope: queuePrefix });
+const quotas = keys ? createTeamQuotas({ redis, keyLayout, scope: queuePrefix }) : undefined;
+const secretFor = async (taskId: string): Promise<string | undefined> => {
+  const owner = keys ? await store.getTaskOwner(taskId) : null;
+  return owner ? keys?.team(owner)?.callback_secret : config.WF_CALLBACK_SECRET;
+};
 redis.on("error", () => metrics.redisError());
 const app = await buildApp(
   {
@@ -46,6 +73,8 @@ const app = await buildApp(
     callbackPolicy,
     active,
     reconcileGraceMs: config.WF_RECONCILE_GRACE_MS,
+    access: { keys, metricsToken: config.WF_METRICS_TOKEN, publicDocs: config.WF_PUBLIC_DOCS },
+    ...(quotas ? { quotas } : {}),
   },
   { logger, bodyLimit: config.WF_BODY_LIMIT },
 );
@@ -55,6 +84,7 @@ const callbacks = startCallbackDelivery({
   prefix: queuePrefix,
   policy: callbackPolicy,
   timeoutMs: config.WF_CALLBACK_TIMEOUT_MS,
+  secretFor,
   logger: app.log,
   onOutcome: (outcome) => metrics.callbackFinished(outcome),
 });
@@ -68,6 +98,17 @@ const reconciler = startReconciler({
   onReconciled: (taskName) => metrics.nodeReconciled(taskName),
 });
 await app.listen({ port: config.PORT, host: config.HOST });
+
+process.on("SIGHUP", () => {
+  if (!keys || !config.WF_API_KEYS_FILE) return;
+  readKeysFile(config.WF_API_KEYS_FILE).then(
+    (entries) => {
+      keys.replace(entries);
+      logger.info({ keys: entries.length }, "API keys reloaded");
+    },
+    (error: unknown) => logger.error({ err: error }, "could not reload the API keys; keeping the previous ones"),
+  );
+});
 
 let stopping = false;
 for (const signal of ["SIGTERM", "SIGINT"] as const) {

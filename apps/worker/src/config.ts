@@ -34,6 +34,8 @@ export const WorkerEnvSchema = z.object({
   WF_CALLBACK_BACKOFF_MS: z.coerce.number().int().min(10).default(1_000),
   /** Port of the worker's `GET /metrics` (Prometheus); 0 picks a free port. */
   WF_METRICS_PORT: z.coerce.number().int().min(0).max(65_535).default(9464),
+  /** Address of the worker's `GET /metrics`: loopback unless set (e.g. 0.0.0.0 for a scraper elsewhere). */
+  WF_METRICS_HOST: z.string().min(1).default("127.0.0.1"),
   /**
    * Also read and delete the `{task_id}:{service}:{function}` keys of the shipped Python state
    * manager (a migration running both side by side). Adds a SCAN per read: off by default.

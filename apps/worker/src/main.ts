@@ -18,7 +18,7 @@ redis.on("error", (error: unknown) => logger.warn({ err: error }, "redis connect
 const keyLayout = keyLayoutFor(redis);
 
 const metrics = createWorkerMetrics({ defaults: true });
-const metricsServer = await serveMetrics(metrics.registry, config.WF_METRICS_PORT);
+const metricsServer = await serveMetrics(metrics.registry, config.WF_METRICS_PORT, config.WF_METRICS_HOST);
 logger.info({ address: metricsServer.address() }, "metrics served at /metrics");
 const worker = await startWorker({
   metrics,

@@ -49,3 +49,4 @@ export {
   type Placeholder,
 } from "./placeholders.js";
 export { TASKS_FOLDER, taskFolderPath, tasksRoot } from "./task-folder.js";
+export { EVENT_ID_HEADER, SIGNATURE_HEADER, signCallback, verifyCallbackSignature, type VerifyOptions } from "./callback-signature.js";

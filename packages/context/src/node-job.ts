@@ -12,6 +12,8 @@ export const NodeJobDataSchema = z.object({
   input_data: z.record(z.string(), z.unknown()),
   /** The callback URL as the client sent it; state keeps it with its secrets masked. */
   callback_url: z.string().nullish(),
+  /** Folders the requesting team's inputs are confined to (within the worker's own roots). */
+  input_roots: z.array(z.string()).optional(),
 });
 
 /** The payload of a node job. */

@@ -21,3 +21,4 @@ export {
 } from "./registry.js";
 export { connectRedis, keyLayoutFor, type ConnectOptions, type ConnectionMode } from "./connect.js";
 export { createActiveNodes, type ActiveNodeEntry, type ActiveNodes } from "./active-nodes.js";
+export { createTeamQuotas, type TeamQuotas } from "./quotas.js";

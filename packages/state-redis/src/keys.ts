@@ -54,6 +54,10 @@ export interface KeySpace {
    * its scope), kept a day: `wf:idempotency:<hash>`.
    */
   idempotencyKey(hash: string): string;
+  /** A team's request counter for one second (`unixSecond`) of its rate limit. */
+  rateWindow(scope: string, team: string, unixSecond: number): string;
+  /** Sorted set of a team's started nodes (`<task_id> <task_name>`), for its active-node quota. */
+  teamActiveNodes(scope: string, team: string): string;
   /** The lease that elects the one reconciler of a deployment (`scope` as for {@link activeNodes}). */
   reconcilerLease(scope: string): string;
   /** Pub/sub channel on which cancellations of running nodes are announced to workers. */
@@ -93,6 +97,8 @@ export function createKeySpace(layout: KeyLayout): KeySpace {
     activeNodes: (scope) => `${shared}:active-nodes:${scope}`,
     reconcilerLease: (scope) => `${shared}:reconciler:${scope}`,
     idempotencyKey: (hash) => `${shared}:idempotency:${hash}`,
+    rateWindow: (scope, team, unixSecond) => `${shared}:rate:${scope}:${assertTaskId(team)}:${unixSecond}`,
+    teamActiveNodes: (scope, team) => `${shared}:team-active:${scope}:${assertTaskId(team)}`,
     queuePrefix: layout === "hash-tag" ? "{bull}" : "bull",
     nodeKey(taskId, taskName) {
       parseTaskName(taskName);

@@ -1,6 +1,9 @@
 import {
   CALLBACK_QUEUE,
   CallbackJobDataSchema,
+  EVENT_ID_HEADER,
+  SIGNATURE_HEADER,
+  signCallback,
   UrlPolicyError,
   buildSingleNodeResult,
   checkPublicUrl,
@@ -21,13 +24,19 @@ export interface CallbackDeliveryOptions {
   policy: UrlPolicy;
   timeoutMs?: number;
   logger: FastifyBaseLogger;
+  /**
+   * The secret that signs a task's callbacks (`X-Wf-Signature`): its team's `callback_secret`, or
+   * `WF_CALLBACK_SECRET` for tasks without a team. Unsigned when it resolves to nothing.
+   */
+  secretFor?: (taskId: string) => Promise<string | undefined>;
   /** Called with each final outcome (for metrics). */
   onOutcome?: (status: CallbackStatus) => void;
 }
 
 /**
  * Delivers queued callbacks: `POST {task_id, status, result, minio_files?, timestamp}` to the
- * task's callback URL. A failed attempt is retried by BullMQ with exponential backoff (the job
+ * task's callback URL, signed (`X-Wf-Signature`) and with an event id stable across retries
+ * (`X-Wf-Event-Id`, the callback job's id). A failed attempt is retried by BullMQ with exponential backoff (the job
  * survives restarts of the gateway and the worker); the final outcome is stored on the task as
  * `callback_status`: `sent`, `failed` (after the last attempt) or `invalid_url` (never retried).
  */
@@ -63,9 +72,13 @@ export function startCallbackDelivery(options: CallbackDeliveryOptions): Worker 
       ...(view["minio_files"] ? { minio_files: view["minio_files"] } : {}),
       timestamp: new Date().toISOString(),
     };
+    const payload = JSON.stringify(body);
+    const secret = await options.secretFor?.(data.task_id);
+    const headers: Record<string, string> = { [EVENT_ID_HEADER]: String(job.id) };
+    if (secret) headers[SIGNATURE_HEADER] = await signCallback(payload, secret, Date.now() / 1000);
     let failure: string;
     try {
-      const status = await postJson(target, body, options.timeoutMs ?? 10_000);
+      const status = await postJson(target, payload, headers, options.timeoutMs ?? 10_000);
       if (status >= 200 && status < 300) {
         await record(data.task_id, data.task_name, "sent");
         return;
@@ -85,12 +98,11 @@ export function startCallbackDelivery(options: CallbackDeliveryOptions): Worker 
   return worker;
 }
 
-/** POSTs JSON to a checked URL and resolves with the HTTP status. */
-async function postJson(target: CheckedUrl, body: unknown, timeoutMs: number): Promise<number> {
-  const payload = JSON.stringify(body);
+/** POSTs a JSON payload to a checked URL and resolves with the HTTP status. */
+async function postJson(target: CheckedUrl, payload: string, headers: Record<string, string>, timeoutMs: number): Promise<number> {
   const response = await requestPinned(target, {
     method: "POST",
-    headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload) },
+    headers: { ...headers, "content-type": "application/json", "content-length": Buffer.byteLength(payload) },
     body: payload,
     timeoutMs,
   });

@@ -32,7 +32,7 @@ export function registerCancelTask(app: ZodApp, deps: GatewayDeps): void {
     },
     async (request) => {
       const taskId = request.params.id;
-      const task = await requireTask(deps.store, taskId);
+      const task = await requireTask(deps.store, taskId, request.principal);
       const active = Object.entries(task.stages).filter(([, stage]) => !isTerminalStageStatus(stage.status));
       if (active.length === 0) {
         throw new ApiError(409, "TASK_NOT_ACTIVE", `task ${taskId} has no pending or running node to cancel`);

@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { buildSingleNodeResult, maskSecretsInText, type WorkflowContext } from "@wf/context";
 import type { GatewayDeps, ZodApp } from "../deps.js";
+import { canSee } from "../auth/principal.js";
+import { taskNotFound } from "../errors/api-error.js";
 import { idempotent } from "../idempotency/idempotency.js";
 import { CreateTaskBodySchema, CreateTaskResponseSchema, ErrorResponseSchema } from "../schemas/tasks.js";
 import { assertCallbackUrl, assertRunnable, startNode } from "../tasks/start-node.js";
@@ -30,7 +32,12 @@ export function registerCreateTask(app: ZodApp, deps: GatewayDeps): void {
       await assertRunnable(deps, taskName, inputData);
       if (callback !== undefined) await assertCallbackUrl(callback, deps.callbackPolicy);
       const taskId = request.body.task_id ?? `task-${randomUUID()}`;
-      const existing = await deps.store.getWorkflowState(taskId);
+      const [existing, owner] = await Promise.all([
+        deps.store.getWorkflowState(taskId),
+        request.principal.kind === "anonymous" ? null : deps.store.getTaskOwner(taskId),
+      ]);
+      // Another team's task is not found, whether it exists or not.
+      if ((existing || owner) && !canSee(request.principal, owner)) throw taskNotFound(taskId);
       const stage = existing?.stages[taskName];
 
       if (existing && stage?.status === "SUCCESS" && stage.output && Object.keys(stage.output).length > 0) {
@@ -58,7 +65,7 @@ export function registerCreateTask(app: ZodApp, deps: GatewayDeps): void {
           reuse_info: { ...reuseInfo(taskName, view, existing), state },
         };
       }
-      await startNode(deps, { taskId, taskName, inputData, callbackUrl: callback ?? null, createAt: existing?.create_at, existingTask: existing !== null, previous: stage }, request.log);
+      await startNode(deps, { taskId, taskName, inputData, callbackUrl: callback ?? null, createAt: existing?.create_at, existingTask: existing !== null, previous: stage, principal: request.principal, owner }, request.log);
       return { task_id: taskId, status: "pending" as const, message: "task is queued" };
     }),
   );

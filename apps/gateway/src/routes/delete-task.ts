@@ -39,7 +39,7 @@ export function registerDeleteTask(app: ZodApp, deps: GatewayDeps): void {
     },
     async (request) => {
       const taskId = request.params.id;
-      const task = await requireTask(deps.store, taskId);
+      const task = await requireTask(deps.store, taskId, request.principal);
       const status = taskStatusOfView(task);
       if ((status === "pending" || status === "running") && request.body?.force !== true) {
         throw new ApiError(409, "TASK_ACTIVE", `task ${taskId} is ${status}; cancel it first or pass {"force": true}`);

@@ -39,7 +39,7 @@ export function registerRetryTask(app: ZodApp, deps: GatewayDeps): void {
     },
     async (request, reply) => idempotent(deps, request, reply, "retry", async () => {
       const taskId = request.params.id;
-      const task = await requireTask(deps.store, taskId);
+      const task = await requireTask(deps.store, taskId, request.principal);
       const status = taskStatusOfView(task);
       if (status !== "failed" && status !== "completed") {
         throw new ApiError(409, "TASK_NOT_RETRIABLE", `task ${taskId} is ${status}; only failed or completed tasks can be retried`);
@@ -59,7 +59,9 @@ export function registerRetryTask(app: ZodApp, deps: GatewayDeps): void {
       }
       await assertRunnable(deps, taskName, inputData);
       const callbackUrl = queued ? (queued.callback_url ?? null) : (task.input_params.callback_url ?? null);
-      await startNode(deps, { taskId: retryId, taskName, inputData, callbackUrl, existingTask: false }, request.log);
+      // The retry belongs to the task's team, also when an admin starts it.
+      const owner = request.principal.kind === "anonymous" ? null : await deps.store.getTaskOwner(taskId);
+      await startNode(deps, { taskId: retryId, taskName, inputData, callbackUrl, existingTask: false, principal: request.principal, owner }, request.log);
       return { task_id: retryId, status: "pending" as const, message: "retry queued", retry_of: taskId };
     }),
   );

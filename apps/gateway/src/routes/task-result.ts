@@ -19,7 +19,7 @@ export function registerTaskResult(app: ZodApp, deps: GatewayDeps): void {
       },
     },
     async (request) => {
-      const task = await requireTask(deps.store, request.params.id);
+      const task = await requireTask(deps.store, request.params.id, request.principal);
       return { ...statusBody(task), context: task };
     },
   );

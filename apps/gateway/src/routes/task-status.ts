@@ -15,6 +15,6 @@ export function registerTaskStatus(app: ZodApp, deps: GatewayDeps): void {
         response: { 200: TaskStatusResponseSchema, 400: ErrorResponseSchema, 404: ErrorResponseSchema, 503: ErrorResponseSchema },
       },
     },
-    async (request) => statusBody(await requireTask(deps.store, request.params.id)),
+    async (request) => statusBody(await requireTask(deps.store, request.params.id, request.principal)),
   );
 }

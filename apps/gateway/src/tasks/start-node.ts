@@ -14,12 +14,16 @@ import {
 } from "@wf/context";
 import type { FastifyBaseLogger } from "fastify";
 import type { GatewayDeps } from "../deps.js";
-import { ApiError } from "../errors/api-error.js";
+import { ownerOf, type Principal } from "../auth/principal.js";
+import { ApiError, taskNotFound } from "../errors/api-error.js";
 import { RECONCILE_DEFAULTS } from "../reconcile/reconciler.js";
 import { taskFolder } from "../storage/task-folder.js";
 import { isOutOfMemoryReply } from "@wf/state-redis";
 import { abandonStart } from "./abandon-start.js";
 import { jobHistoryAfter } from "./attempts.js";
+
+/** Pending plus running nodes a team may have when its key entry sets no `max_active_nodes`. */
+export const DEFAULT_MAX_ACTIVE_NODES = 100;
 
 /** A node run to start: what `POST /v1/tasks` and `POST /v1/tasks/:id/retry` hand over. */
 export interface NodeRequest {
@@ -29,6 +33,10 @@ export interface NodeRequest {
   callbackUrl: string | null;
   /** Keeps the task's creation time when the task already exists. */
   createAt?: string | null | undefined;
+  /** Who starts the node: its team owns a task it creates, and its quotas and input roots apply. */
+  principal: Principal;
+  /** The task's recorded owner, if it has one (kept when an admin adds to another team's task). */
+  owner?: string | null;
   /** Whether the task already has state (other nodes, or an earlier attempt of this one). */
   existingTask: boolean;
   /** The node's stage this attempt replaces, if any: its jobs are remembered for deletion. */
@@ -103,10 +111,23 @@ export async function startNode(deps: GatewayDeps, request: NodeRequest, log: Fa
     },
     error: null,
   };
+  const { principal } = request;
+  if (principal.kind === "team" && deps.quotas) {
+    const max = principal.entry.max_active_nodes ?? DEFAULT_MAX_ACTIVE_NODES;
+    if (!(await deps.quotas.reserveActiveNode(principal.team, taskId, taskName, max))) {
+      throw new ApiError(429, "TOO_MANY_ACTIVE_TASKS", `team ${principal.team} already has ${max} pending or running nodes; retry when some finish`);
+    }
+  }
   await deps.active?.add(taskId, taskName, Date.now() + (deps.reconcileGraceMs ?? RECONCILE_DEFAULTS.graceMs));
-  await deps.store.createWorkflowState(pending);
+  const owner = request.owner ?? ownerOf(principal);
+  const written = await deps.store.createWorkflowState(pending, owner ? { owner } : {});
+  if (!written.written) throw taskNotFound(taskId); // another team's task, created meanwhile
   try {
-    await deps.queues.enqueue({ task_id: taskId, task_name: taskName, input_data: inputData, callback_url: request.callbackUrl }, jobId);
+    const inputRoots = principal.kind === "team" ? principal.entry.input_roots : undefined;
+    await deps.queues.enqueue(
+      { task_id: taskId, task_name: taskName, input_data: inputData, callback_url: request.callbackUrl, ...(inputRoots ? { input_roots: inputRoots } : {}) },
+      jobId,
+    );
   } catch (error) {
     log.error({ err: error, taskId }, "could not enqueue node job");
     const full = isOutOfMemoryReply(error);

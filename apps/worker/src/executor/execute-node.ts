@@ -127,7 +127,7 @@ export async function executeNode(
         /^https?:\/\//i.test(reference)
           ? downloadInput(reference, storageDir, deps.downloads, deadline.signal)
           : // A node may read its own task's files (an earlier node's output), never another task's.
-            resolveLocalInput(reference, deps.inputRoots, { own: storageDir, others: tasksRoot(deps.sharedRoot) }),
+            resolveLocalInput(reference, deps.inputRoots, { own: storageDir, others: tasksRoot(deps.sharedRoot) }, data.input_roots),
       progress: async (percent) => {
         const progress = Math.max(0, Math.min(100, Math.round(percent)));
         await write({ status: "IN_PROGRESS", error: null, progress }, "running");

@@ -18,7 +18,12 @@ export interface TaskFolders {
  * in the task's own folder, or under one of `roots` (also resolved) but not in another task's
  * folder. Traversal (`..`) and symlink escapes are refused.
  */
-export async function resolveLocalInput(reference: string, roots: readonly string[], tasks?: TaskFolders): Promise<string> {
+export async function resolveLocalInput(
+  reference: string,
+  roots: readonly string[],
+  tasks?: TaskFolders,
+  teamRoots?: readonly string[],
+): Promise<string> {
   if (!isAbsolute(reference)) {
     throw new InputError("INPUT_NOT_ALLOWED", `input path must be absolute: ${JSON.stringify(reference)}`);
   }
@@ -37,6 +42,12 @@ export async function resolveLocalInput(reference: string, roots: readonly strin
   const realRoots = await Promise.all(roots.map(resolveRoot));
   if (!inOwnFolder && !realRoots.some((root) => isInside(root, real))) {
     throw new InputError("INPUT_NOT_ALLOWED", `input path is outside the allowed input roots: ${reference}`);
+  }
+  if (!inOwnFolder && teamRoots) {
+    const realTeamRoots = await Promise.all(teamRoots.map(resolveRoot));
+    if (!realTeamRoots.some((root) => isInside(root, real))) {
+      throw new InputError("INPUT_NOT_ALLOWED", `input path is outside your team's input roots: ${reference}`);
+    }
   }
   if (!(await stat(real)).isFile()) {
     throw new InputError("INPUT_NOT_FOUND", `input is not a regular file: ${reference}`);

@@ -44,7 +44,7 @@ export function createWorkerMetrics(options: { defaults?: boolean } = {}): Worke
 }
 
 /** Serves `GET /metrics` on `port` (all other paths 404); resolves once listening. */
-export async function serveMetrics(registry: Registry, port: number, host = "0.0.0.0"): Promise<Server> {
+export async function serveMetrics(registry: Registry, port: number, host = "127.0.0.1"): Promise<Server> {
   const server = createServer((req, res) => {
     if (req.method !== "GET" || req.url !== "/metrics") {
       res.writeHead(404).end();

@@ -9,6 +9,7 @@ import withdrawNodes from "./withdrawNodes-1.lua";
 import writeNode from "./writeNode-3.lua";
 import claimLease from "./claimLease-1.lua";
 import releaseLease from "./releaseLease-1.lua";
+import countRequest from "./countRequest-1.lua";
 
 /** Prefix of the error the scripts raise when a task's index key holds another type. */
 export const CORRUPT_INDEX = "CORRUPT_INDEX";
@@ -87,6 +88,8 @@ export interface StoreCommands {
   claimLease(leaseKey: string, holder: string, durationMs: number): Promise<number>;
   /** 1 when `holder` held the lease and released it. */
   releaseLease(leaseKey: string, holder: string): Promise<number>;
+  /** The number of requests counted in a rate window, this one included. */
+  countRequest(windowKey: string): Promise<number>;
 }
 
 const SCRIPTS = {
@@ -99,6 +102,7 @@ const SCRIPTS = {
   wfWithdrawNodes: { numberOfKeys: 1, lua: withdrawNodes },
   wfClaimLease: { numberOfKeys: 1, lua: claimLease },
   wfReleaseLease: { numberOfKeys: 1, lua: releaseLease },
+  wfCountRequest: { numberOfKeys: 1, lua: countRequest },
 } as const;
 
 type ScriptName = keyof typeof SCRIPTS;
@@ -135,5 +139,6 @@ export function defineStoreCommands(redis: Redis | Cluster): StoreCommands {
       (await call("wfWithdrawNodes", heartbeats, workerId, ...names)) as number,
     claimLease: async (leaseKey, holder, durationMs) => (await call("wfClaimLease", leaseKey, holder, durationMs)) as number,
     releaseLease: async (leaseKey, holder) => (await call("wfReleaseLease", leaseKey, holder)) as number,
+    countRequest: async (windowKey) => (await call("wfCountRequest", windowKey)) as number,
   };
 }
