@@ -38,7 +38,9 @@ export async function idempotent<T>(
   if (typeof header !== "string" || !HEADER_PATTERN.test(header)) {
     throw new ApiError(400, "INVALID_IDEMPOTENCY_KEY", "Idempotency-Key must be 1-255 printable ASCII characters");
   }
-  const key = deps.store.keys.idempotencyKey(sha256(`${scope}\n${header}`));
+  // Keys are per team: one team's key never answers (or blocks) another's request.
+  const team = request.principal.kind === "team" ? request.principal.team : "";
+  const key = deps.store.keys.idempotencyKey(sha256(`${scope}\n${team}\n${header}`));
   const fingerprint = sha256(`${request.method} ${request.url}\n${JSON.stringify(request.body ?? null)}`);
   const pending: Remembered = { fingerprint, done: false };
 
