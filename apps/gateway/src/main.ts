@@ -3,6 +3,7 @@ import { createKeyRing } from "./auth/api-keys.js";
 import { readKeysFile } from "./auth/keys-file.js";
 import { isLoopbackHost } from "./auth/loopback.js";
 import { keysCreate } from "./cli/keys-create.js";
+import { closeServer } from "./shutdown/close-server.js";
 import { connectRedis, createActiveNodes, createTeamQuotas, createKeySpace, createNodeRegistry, createStateStore, keyLayoutFor } from "@wf/state-redis";
 import { pino } from "pino";
 import { buildApp } from "./app.js";
@@ -116,8 +117,7 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, "stopping: no new connections, finishing in-flight requests and callbacks");
-    void app
-      .close()
+    void closeServer(app, 10_000)
       .then(() => Promise.all([callbacks.close(), reconciler.stop()]))
       .then(() => queues.close())
       .then(() => Promise.all([redis.quit(), queueConnection.quit(), callbackConnection.quit()]))

@@ -165,16 +165,19 @@ describe("callback URLs at creation (default policy: public targets only)", () =
     ["http://[::ffff:127.0.0.1]/cb", "loopback, private"],
     ["http://user:secret@8.8.8.8/cb", "credentials"],
   ])("%s is refused with INVALID_CALLBACK_URL", async (url, reason) => {
-    const keysBefore = await strict.redis.dbsize();
+    const taskId = `task-${randomUUID()}`;
     const response = await strict.app.inject({
       method: "POST",
       url: "/v1/tasks",
-      payload: { task_name: "ffmpeg.extract_audio", callback: url, input_data: { video_path: "/x.mp4" } },
+      payload: { task_name: "ffmpeg.extract_audio", task_id: taskId, callback: url, input_data: { video_path: "/x.mp4" } },
     });
     expect(response.statusCode).toBe(400);
     expect(response.json().error.code).toBe("INVALID_CALLBACK_URL");
     expect(response.json().error.message).toContain(reason);
-    expect(await strict.redis.dbsize()).toBe(keysBefore);
+    // Nothing of the task was written (other test files share this Redis, so look only at its keys).
+    const keys = strict.store.keys;
+    expect(await strict.redis.exists(keys.nodeKey(taskId, "ffmpeg.extract_audio"), keys.indexKey(taskId), keys.ownerKey(taskId))).toBe(0);
+    expect(await strict.active.due(Number.MAX_SAFE_INTEGER, 100_000)).not.toContainEqual({ taskId, taskName: "ffmpeg.extract_audio" });
   });
 
   it("classifies addresses", () => {

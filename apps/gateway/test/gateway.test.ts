@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { Queue } from "bullmq";
+import type { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startHarness, type Harness } from "./harness.js";
 
@@ -10,10 +10,9 @@ let queue: Queue;
 
 beforeAll(async () => {
   h = await startHarness(inject("redisUrl"));
-  queue = new Queue("ffmpeg_queue", { connection: h.redis.duplicate(), prefix: h.prefix });
+  queue = h.ffmpegQueue;
 });
 afterAll(async () => {
-  await queue?.close();
   await h?.close();
 });
 

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createActiveNodes, createNodeRegistry, createStateStore, type ActiveNodes, type StateStore } from "@wf/state-redis";
+import { Queue } from "bullmq";
 import { z } from "zod";
 import type { Redis } from "ioredis";
 import { buildApp } from "../src/app.js";
@@ -20,6 +21,8 @@ export interface Harness {
   store: StateStore;
   queues: NodeQueues;
   active: ActiveNodes;
+  /** A BullMQ view of this harness's `ffmpeg_queue`, to inspect the jobs the gateway adds. */
+  ffmpegQueue: Queue;
   prefix: string;
   sharedRoot: string;
   close(): Promise<void>;
@@ -50,6 +53,7 @@ export async function startHarness(
   const callbackPolicy = options.callbackPolicy ?? { allowPrivate: false, allowedHosts: [] };
   // Scoped like the queues: a reconciler only ever checks the nodes of its own queues.
   const active = createActiveNodes({ redis, scope: prefix });
+  const ffmpegQueue = new Queue("ffmpeg_queue", { connection: redis.duplicate({ maxRetriesPerRequest: null }), prefix });
   const reconcileGraceMs = options.reconcileGraceMs ?? 30_000;
   const app = await buildApp({ store, queues, redis, sharedRoot, nodes, callbackPolicy, metrics, active, reconcileGraceMs }, { bodyLimit: 64 * 1024 });
   await app.ready();
@@ -59,11 +63,13 @@ export async function startHarness(
     store,
     queues,
     active,
+    ffmpegQueue,
     prefix,
     sharedRoot,
     async close() {
       await registry.withdraw(workerId, ["ffmpeg.extract_audio"]).catch(() => undefined);
       await app.close();
+      await ffmpegQueue.close();
       await queues.close();
       redis.disconnect();
       queueConnection.disconnect();

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { Queue } from "bullmq";
+import type { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startHarness, type Harness } from "./harness.js";
 
@@ -7,10 +7,9 @@ let h: Harness;
 let queue: Queue;
 beforeAll(async () => {
   h = await startHarness(inject("redisUrl"));
-  queue = new Queue("ffmpeg_queue", { connection: h.redis.duplicate(), prefix: h.prefix });
+  queue = h.ffmpegQueue;
 });
 afterAll(async () => {
-  await queue?.close();
   await h?.close();
 });
 

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { startRedisServer, waitFor } from "@wf/testing";
-import { Queue, Worker } from "bullmq";
+import { type Queue, Worker } from "bullmq";
 import { pino } from "pino";
 import type { FastifyBaseLogger } from "fastify";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -14,10 +14,9 @@ let queue: Queue;
 beforeAll(async () => {
   // Nodes are due for their first check at once, so a pass sees them.
   h = await startHarness(inject("redisUrl"), { reconcileGraceMs: 0 });
-  queue = new Queue("ffmpeg_queue", { connection: h.redis.duplicate({ maxRetriesPerRequest: null }), prefix: h.prefix });
+  queue = h.ffmpegQueue;
 });
 afterAll(async () => {
-  await queue?.close();
   await h?.close();
 });
 

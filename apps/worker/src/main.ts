@@ -52,7 +52,13 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     void worker
       .close()
       .then(() => redis.quit())
-      .then(() => new Promise((resolve) => metricsServer.close(resolve)))
+      .then(
+        () =>
+          new Promise((resolve) => {
+            metricsServer.close(resolve);
+            metricsServer.closeAllConnections(); // a scraper's keep-alive connection must not hold the exit
+          }),
+      )
       .then(() => process.exit(0))
       .catch((error: unknown) => {
         logger.error({ err: error }, "unclean shutdown");
