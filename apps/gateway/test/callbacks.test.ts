@@ -1,13 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import { freePort, waitFor } from "@wf/testing";
-import type { Worker } from "bullmq";
+import { Queue, type Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { pino } from "pino";
 import type { FastifyBaseLogger } from "fastify";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startCallbackDelivery } from "../src/callbacks/callback-delivery.js";
-import { isPrivateAddress, type UrlPolicy } from "@wf/context";
+import { CALLBACK_QUEUE, isPrivateAddress, type UrlPolicy } from "@wf/context";
 import { startHarness, type Harness } from "./harness.js";
 
 /** A real HTTP receiver that fails its first `failures` requests, then accepts. */
@@ -83,6 +83,11 @@ describe("callbacks", () => {
       await h.queues.enqueueCallback({ task_id: taskId, task_name: "ffmpeg.extract_audio", callback_url: job?.callback_url ?? null });
       await waitFor(async () => ((await callbackStatus(taskId)) === "sent" ? true : undefined), 10_000, "the callback to be sent");
       expect(receiver.received[0]?.url).toBe("/hook?api_key=K9&x=1");
+      // The callback job held the unmasked URL: it is gone once delivered.
+      const callbacks = new Queue(CALLBACK_QUEUE, { connection: h.redis.duplicate(), prefix: h.prefix });
+      const left = await callbacks.getJobs(["completed", "failed", "waiting", "delayed", "active"]);
+      await callbacks.close();
+      expect(left.filter((job) => job.data.task_id === taskId)).toEqual([]);
     } finally {
       await worker.close();
       await receiver.close();

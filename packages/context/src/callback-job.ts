@@ -22,12 +22,15 @@ export type CallbackJobData = z.infer<typeof CallbackJobDataSchema>;
 /** Outcome of a callback, stored on the task as `callback_status`. */
 export type CallbackStatus = "sent" | "failed" | "invalid_url";
 
-/** BullMQ job options of a callback job: retried with exponential backoff, kept for a day. */
+/**
+ * BullMQ job options of a callback job: retried with exponential backoff, and removed as soon as
+ * it ends (the job holds the unmasked callback URL; the outcome is kept as `callback_status`).
+ */
 export function callbackJobOptions(attempts: number = CALLBACK_DEFAULTS.attempts, backoffMs: number = CALLBACK_DEFAULTS.backoffMs) {
   return {
     attempts,
     backoff: { type: "exponential" as const, delay: backoffMs },
-    removeOnComplete: { age: 86_400 },
-    removeOnFail: { age: 86_400 },
+    removeOnComplete: true,
+    removeOnFail: true,
   };
 }
