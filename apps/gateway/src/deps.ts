@@ -2,7 +2,7 @@ import type { ActiveNodes, RedisConnection, StateStore, TeamQuotas } from "@wf/s
 import type { AccessOptions } from "./auth/access-control.js";
 import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import type { UrlPolicy } from "@wf/context";
+import type { UrlPolicy } from "@wf/protocol";
 import type { GatewayMetrics } from "./metrics/gateway-metrics.js";
 import type { NodeCatalog } from "./nodes/node-catalog.js";
 import type { NodeQueues } from "./queues/node-queues.js";

@@ -7,7 +7,7 @@ import { pino } from "pino";
 import type { FastifyBaseLogger } from "fastify";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startCallbackDelivery } from "../src/callbacks/callback-delivery.js";
-import { CALLBACK_QUEUE, isPrivateAddress, type UrlPolicy } from "@wf/context";
+import { CALLBACK_QUEUE, isPrivateAddress, type UrlPolicy } from "@wf/protocol";
 import { startHarness, type Harness } from "./harness.js";
 
 /** A real HTTP receiver that fails its first `failures` requests, then accepts. */

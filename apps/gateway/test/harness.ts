@@ -7,7 +7,7 @@ import { Queue } from "bullmq";
 import { z } from "zod";
 import type { Redis } from "ioredis";
 import { buildApp } from "../src/app.js";
-import type { UrlPolicy } from "@wf/context";
+import type { UrlPolicy } from "@wf/protocol";
 import type { ZodApp } from "../src/deps.js";
 import { NodeQueues } from "../src/queues/node-queues.js";
 import { createFailFastRedis } from "../src/redis.js";

@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
-import { CALLBACK_QUEUE, NodeJobDataSchema, callbackJobOptions, queueNameOf, type CallbackJobData } from "@wf/context";
+import { CALLBACK_QUEUE, NodeJobDataSchema, callbackJobOptions, queueNameOf, type CallbackJobData } from "@wf/protocol";
 import { createKeySpace, createStateStore, type KeyLayout, type RedisConnection } from "@wf/state-redis";
 import { Queue, Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";

@@ -13,7 +13,7 @@ import { makeTestVideo, probeMedia, waitFor } from "@wf/testing";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { pino } from "pino";
-import { CALLBACK_QUEUE } from "@wf/context";
+import { CALLBACK_QUEUE } from "@wf/protocol";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { z } from "zod";
 import { builtinNodes, defineNode, runFfmpeg, serveMetrics, startWorker, type RunningWorker } from "../src/index.js";

@@ -24,19 +24,7 @@ export {
 export { formatIssues, parseWorkflowContext, safeParseWorkflowContext, type ParseResult } from "./parse.js";
 export { buildSingleNodeResult, type SingleNodeResult } from "./single-node-result.js";
 export { timestampMillis } from "./timestamp.js";
-export { CancelMessageSchema, NodeJobDataSchema, queueNameOf, type CancelMessage, type NodeJobData } from "./node-job.js";
 export { SECRET_MASK, SECRET_NAMES, SECRET_NAME_PARTS, isSecretName, maskSecrets, maskSecretsInText } from "./mask-secrets.js";
-export { CALLBACK_DEFAULTS, CALLBACK_QUEUE, CallbackJobDataSchema, callbackJobOptions, type CallbackJobData, type CallbackStatus } from "./callback-job.js";
-export {
-  MAX_URL_LENGTH,
-  UrlPolicyError,
-  checkPublicUrl,
-  isOwnAddress,
-  isPrivateAddress,
-  type CheckedUrl,
-  type UrlPolicy,
-} from "./net/public-url.js";
-export { requestPinned, type PinnedRequestOptions } from "./net/pinned-request.js";
 export {
   MAX_INPUT_DEPTH,
   PLACEHOLDER_PATTERN,

@@ -1,17 +1,5 @@
-import {
-  CALLBACK_QUEUE,
-  CallbackJobDataSchema,
-  EVENT_ID_HEADER,
-  SIGNATURE_HEADER,
-  signCallback,
-  UrlPolicyError,
-  buildSingleNodeResult,
-  checkPublicUrl,
-  requestPinned,
-  type CallbackStatus,
-  type CheckedUrl,
-  type UrlPolicy,
-} from "@wf/context";
+import { EVENT_ID_HEADER, SIGNATURE_HEADER, signCallback, buildSingleNodeResult } from "@wf/context";
+import { CALLBACK_QUEUE, CallbackJobDataSchema, UrlPolicyError, checkPublicUrl, requestPinned, type CallbackStatus, type CheckedUrl, type UrlPolicy } from "@wf/protocol";
 import type { StateStore } from "@wf/state-redis";
 import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from "bullmq";
 import type { FastifyBaseLogger } from "fastify";

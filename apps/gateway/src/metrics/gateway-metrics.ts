@@ -1,4 +1,4 @@
-import type { CallbackStatus } from "@wf/context";
+import type { CallbackStatus } from "@wf/protocol";
 import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
 /** The gateway's Prometheus metrics, in a registry of their own (served at `/metrics`). */

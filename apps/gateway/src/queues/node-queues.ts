@@ -1,4 +1,4 @@
-import { CALLBACK_QUEUE, callbackJobOptions, queueNameOf, type CallbackJobData, type NodeJobData } from "@wf/context";
+import { CALLBACK_QUEUE, callbackJobOptions, queueNameOf, type CallbackJobData, type NodeJobData } from "@wf/protocol";
 import { Queue, type ConnectionOptions, type Job } from "bullmq";
 
 /** Retention of finished jobs in the queue, matching the one-day life of task state. */

@@ -1,17 +1,6 @@
 import { randomBytes } from "node:crypto";
-import {
-  PlaceholderError,
-  UrlPolicyError,
-  checkPublicUrl,
-  findPlaceholders,
-  formatInputPath,
-  maskSecrets,
-  maskSecretsInText,
-  type Placeholder,
-  type StageExecution,
-  type UrlPolicy,
-  type WorkflowContext,
-} from "@wf/context";
+import { PlaceholderError, findPlaceholders, formatInputPath, maskSecrets, maskSecretsInText, type Placeholder, type StageExecution, type WorkflowContext } from "@wf/context";
+import { UrlPolicyError, checkPublicUrl, type UrlPolicy } from "@wf/protocol";
 import type { FastifyBaseLogger } from "fastify";
 import type { GatewayDeps } from "../deps.js";
 import { ownerOf, type Principal } from "../auth/principal.js";

@@ -1,4 +1,4 @@
-import { CancelMessageSchema } from "@wf/context";
+import { CancelMessageSchema } from "@wf/protocol";
 import type { RedisConnection } from "@wf/state-redis";
 import type { Cluster, Redis } from "ioredis";
 import type { Logger } from "pino";

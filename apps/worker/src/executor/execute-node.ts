@@ -1,16 +1,7 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import {
-  formatIssues,
-  isTerminalStageStatus,
-  maskSecrets,
-  maskSecretsInText,
-  taskFolderPath,
-  tasksRoot,
-  type NodeJobData,
-  type StageExecution,
-  type TaskStatus,
-} from "@wf/context";
+import { formatIssues, isTerminalStageStatus, maskSecrets, maskSecretsInText, taskFolderPath, tasksRoot, type StageExecution, type TaskStatus } from "@wf/context";
+import { type NodeJobData } from "@wf/protocol";
 import type { StateStore } from "@wf/state-redis";
 import type { Logger } from "pino";
 import type { NodeDefinition } from "../nodes/define-node.js";

@@ -1,4 +1,5 @@
-import { NodeJobDataSchema, isTerminalStageStatus, maskSecretsInText } from "@wf/context";
+import { isTerminalStageStatus, maskSecretsInText } from "@wf/context";
+import { NodeJobDataSchema } from "@wf/protocol";
 import type { StateStore } from "@wf/state-redis";
 import type { Logger } from "pino";
 

@@ -3,7 +3,7 @@ import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { UrlPolicyError, checkPublicUrl, requestPinned, type UrlPolicy } from "@wf/context";
+import { UrlPolicyError, checkPublicUrl, requestPinned, type UrlPolicy } from "@wf/protocol";
 import { InputError } from "../errors.js";
 
 /** Limits on inputs fetched from http(s) URLs. */

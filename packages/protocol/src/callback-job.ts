@@ -1,6 +1,5 @@
 import { z } from "zod";
-import { TaskIdSchema } from "./task-id.js";
-import { TaskNameSchema } from "./task-name.js";
+import { TaskIdSchema, TaskNameSchema } from "@wf/context";
 
 /** The queue on which finished nodes' callbacks wait to be delivered (by the gateway). */
 export const CALLBACK_QUEUE = "wf_callbacks";

@@ -1,4 +1,4 @@
-import { WfError } from "../errors.js";
+import { WfError } from "@wf/context";
 import { lookup } from "node:dns/promises";
 import { BlockList, isIP } from "node:net";
 import { networkInterfaces } from "node:os";

@@ -1,6 +1,5 @@
 import { z } from "zod";
-import { TaskIdSchema } from "./task-id.js";
-import { TaskNameSchema, parseTaskName } from "./task-name.js";
+import { TaskIdSchema, TaskNameSchema, parseTaskName } from "@wf/context";
 
 /**
  * The payload of a node job on `<service>_queue`: what the gateway enqueues and a worker runs.

@@ -1,0 +1,12 @@
+export { CALLBACK_DEFAULTS, CALLBACK_QUEUE, CallbackJobDataSchema, callbackJobOptions, type CallbackJobData, type CallbackStatus } from "./callback-job.js";
+export { CancelMessageSchema, NodeJobDataSchema, queueNameOf, type CancelMessage, type NodeJobData } from "./node-job.js";
+export {
+  MAX_URL_LENGTH,
+  UrlPolicyError,
+  checkPublicUrl,
+  isOwnAddress,
+  isPrivateAddress,
+  type CheckedUrl,
+  type UrlPolicy,
+} from "./net/public-url.js";
+export { requestPinned, type PinnedRequestOptions } from "./net/pinned-request.js";
