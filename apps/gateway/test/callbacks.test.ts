@@ -53,7 +53,7 @@ async function finishedTaskWithCallback(url: string): Promise<string> {
     payload: { task_name: "ffmpeg.extract_audio", task_id: taskId, callback: url, input_data: { video_path: "/in.mp4" } },
   });
   expect(created.statusCode, created.body).toBe(200);
-  const view = await h.store.getNodeState(taskId, "ffmpeg.extract_audio");
+  const view = await h.nodeView(taskId);
   await h.store.updateWorkflowState({
     ...view,
     status: "completed",
@@ -79,7 +79,7 @@ describe("callbacks", () => {
       expect(status).not.toContain("K9");
       const job = await h.queues.jobData("ffmpeg.extract_audio", view?.stages["ffmpeg.extract_audio"]?.["job_id"] as string);
       expect(job?.callback_url).toBe(url);
-      await h.store.updateWorkflowState({ ...view, status: "completed", stages: { "ffmpeg.extract_audio": { status: "SUCCESS", output: { a: 1 } } } });
+      await h.store.updateWorkflowState({ ...(await h.nodeView(taskId)), status: "completed", stages: { "ffmpeg.extract_audio": { status: "SUCCESS", output: { a: 1 } } } });
       await h.queues.enqueueCallback({ task_id: taskId, task_name: "ffmpeg.extract_audio", callback_url: job?.callback_url ?? null });
       await waitFor(async () => ((await callbackStatus(taskId)) === "sent" ? true : undefined), 10_000, "the callback to be sent");
       expect(receiver.received[0]?.url).toBe("/hook?api_key=K9&x=1");

@@ -243,7 +243,7 @@ describe("POST /v1/tasks/:id/delete", () => {
     const body = createBody(taskId);
     await post("/v1/tasks", body);
     const first = (await h.store.getNodeState(taskId, "ffmpeg.extract_audio"))?.stages["ffmpeg.extract_audio"]?.["job_id"] as string;
-    await h.store.updateWorkflowState({ ...(await h.store.getNodeState(taskId, "ffmpeg.extract_audio")), status: "failed", stages: { "ffmpeg.extract_audio": { status: "FAILED", error: "x", job_id: first } } });
+    await h.store.updateWorkflowState({ ...(await h.nodeView(taskId)), status: "failed", stages: { "ffmpeg.extract_audio": { status: "FAILED", error: "x", job_id: first } } });
     await post("/v1/tasks", body);
     const stage = (await h.store.getNodeState(taskId, "ffmpeg.extract_audio"))?.stages["ffmpeg.extract_audio"];
     expect(stage?.["job_history"]).toEqual([first]);
@@ -339,8 +339,8 @@ describe("POST /v1/tasks/:id/retry", () => {
   it("re-runs a failed node as <id>-retry-<8 hex> with the original, unmasked input", async () => {
     const taskId = newId();
     await post("/v1/tasks", createBody(taskId));
-    const pending = await h.store.getNodeState(taskId, "ffmpeg.extract_audio");
-    await h.store.updateWorkflowState({ ...pending, status: "failed", stages: { "ffmpeg.extract_audio": { ...pending?.stages["ffmpeg.extract_audio"], status: "FAILED", error: "boom" } } });
+    const pending = await h.nodeView(taskId);
+    await h.store.updateWorkflowState({ ...pending, status: "failed", stages: { "ffmpeg.extract_audio": { ...pending.stages["ffmpeg.extract_audio"], status: "FAILED", error: "boom" } } });
 
     const response = await post(`/v1/tasks/${taskId}/retry`, {});
     expect(response.statusCode, response.body).toBe(200);

@@ -7,6 +7,7 @@ import { Queue } from "bullmq";
 import { z } from "zod";
 import type { Redis } from "ioredis";
 import { buildApp } from "../src/app.js";
+import type { WorkflowContext } from "@wf/context";
 import type { UrlPolicy } from "@wf/protocol";
 import type { ZodApp } from "../src/deps.js";
 import { NodeQueues } from "../src/queues/node-queues.js";
@@ -21,6 +22,8 @@ export interface Harness {
   store: StateStore;
   queues: NodeQueues;
   active: ActiveNodes;
+  /** A node's stored view, which the test expects to exist (it throws otherwise). */
+  nodeView(taskId: string, taskName?: string): Promise<WorkflowContext>;
   /** A BullMQ view of this harness's `ffmpeg_queue`, to inspect the jobs the gateway adds. */
   ffmpegQueue: Queue;
   prefix: string;
@@ -64,6 +67,11 @@ export async function startHarness(
     queues,
     active,
     ffmpegQueue,
+    async nodeView(taskId, taskName = "ffmpeg.extract_audio") {
+      const view = await store.getNodeState(taskId, taskName);
+      if (!view) throw new Error(`node ${taskName} of ${taskId} should exist`);
+      return view;
+    },
     prefix,
     sharedRoot,
     async close() {

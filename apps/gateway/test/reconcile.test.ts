@@ -68,7 +68,7 @@ describe("reconciler: no node stays pending or running without a live job", () =
     const first = await create(taskId);
     await (await queue.getJob(first))?.remove();
     // The node is re-run: a new attempt with a live job replaces the first.
-    await h.store.updateWorkflowState({ ...(await h.store.getNodeState(taskId, "ffmpeg.extract_audio")), stages: { "ffmpeg.extract_audio": { status: "FAILED", error: "x" } } });
+    await h.store.updateWorkflowState({ ...(await h.nodeView(taskId)), stages: { "ffmpeg.extract_audio": { status: "FAILED", error: "x" } } });
     await create(taskId);
     const r = reconciler();
     try {

@@ -500,6 +500,7 @@ describe("worker", () => {
     const current = await enqueueNode(store, queueFor("test"), "test.echo", { text: "second" }, { taskId });
     await waitFor(async () => ((await store.getWorkflowState(taskId))?.stages["test.echo"]?.output?.["text"] === "second" ? true : undefined));
     const view = await store.getNodeState(taskId, "test.echo");
+    if (!view) throw new Error("the node should exist");
     const late = await store.updateWorkflowState({ ...view, stages: { "test.echo": { status: "FAILED", error: "late" } } }, { attempt: old.jobId });
     expect(late).toMatchObject({ written: false, reason: "SUPERSEDED" });
     // The old job itself, run again, is skipped.

@@ -1,4 +1,32 @@
 /**
+ * Every code a wf library error carries, stable across releases: switch on these, not on
+ * messages. (The gateway's HTTP error codes are listed in its README.)
+ */
+export type WfErrorCode =
+  // @wf/context
+  | "INVALID_TASK_ID"
+  | "INVALID_TASK_NAME"
+  | "MISSING_TASK_NAME"
+  | "INVALID_CONTEXT"
+  | "UNRESOLVED_PLACEHOLDER"
+  | "INPUT_TOO_DEEP"
+  // @wf/protocol
+  | "URL_NOT_ALLOWED"
+  // @wf/state-redis
+  | "STORE_UNAVAILABLE"
+  | "STORE_FULL"
+  | "INVALID_STORE_CONFIG"
+  | "CORRUPT_INDEX"
+  // @wf/worker
+  | "INPUT_NOT_ALLOWED"
+  | "INPUT_NOT_FOUND"
+  | "INVALID_SUBTITLES"
+  | "FFMPEG_FAILED";
+
+/** Marks wf errors across copies of the package (the ESM and CJS builds each have their own class). */
+const WF_ERROR = Symbol.for("@wf/context.error");
+
+/**
  * Base class of every error wf throws on purpose. `code` is stable across releases and is what
  * callers (and the gateway's HTTP mapping) switch on; `message` is for humans.
  */
@@ -13,7 +41,20 @@ export class WfError extends Error {
     this.name = new.target.name;
     this.code = code;
     if (options?.details !== undefined) this.details = options.details;
+    Object.defineProperty(this, WF_ERROR, { value: true });
   }
+}
+
+/**
+ * Whether `error` is a wf error (optionally with `code`). Unlike `instanceof WfError`, it holds
+ * across the ESM and CommonJS builds and across duplicate installs of the package.
+ *
+ * @example
+ * if (isWfError(error, "STORE_UNAVAILABLE")) retryLater();
+ */
+export function isWfError<C extends WfErrorCode | (string & {})>(error: unknown, code?: C): error is WfError & { code: C } {
+  if (error === null || typeof error !== "object" || (error as Record<symbol, unknown>)[WF_ERROR] !== true) return false;
+  return code === undefined || (error as WfError).code === code;
 }
 
 /** A task id outside the safe alphabet (see {@link TASK_ID_PATTERN}). Code `INVALID_TASK_ID`. */

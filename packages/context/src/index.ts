@@ -1,4 +1,12 @@
-export { WfError, InvalidTaskIdError, InvalidTaskNameError, MissingTaskNameError, InvalidContextError } from "./errors.js";
+export {
+  WfError,
+  InvalidTaskIdError,
+  InvalidTaskNameError,
+  MissingTaskNameError,
+  InvalidContextError,
+  isWfError,
+  type WfErrorCode,
+} from "./errors.js";
 export { MAX_TASK_ID_LENGTH, TASK_ID_PATTERN, TaskIdSchema, assertTaskId, type TaskId } from "./task-id.js";
 export { TASK_NAME_PATTERN, TaskNameSchema, parseTaskName, type ParsedTaskName } from "./task-name.js";
 export {

@@ -1,4 +1,4 @@
-import type { StageStatus, WorkflowContext } from "@wf/context";
+import type { StageStatus, WorkflowContext, WorkflowContextInput } from "@wf/context";
 import type { Cluster, Redis } from "ioredis";
 import type { KeyLayout, KeySpace } from "./keys.js";
 
@@ -108,9 +108,9 @@ export interface StateStore {
   /** `{task_id}:node:{task_name}` in the configured layout. */
   nodeKey(taskId: string, taskName: string): string;
   /** Writes a node's view as a new attempt of that node (replaces what is stored). */
-  createWorkflowState(context: WorkflowContext | object, options?: WriteOptions): Promise<WriteResult>;
+  createWorkflowState(context: WorkflowContextInput, options?: WriteOptions): Promise<WriteResult>;
   /** Writes a node's view under the monotonic status rule; refreshes the TTL. */
-  updateWorkflowState(context: WorkflowContext | object, options?: WriteOptions): Promise<WriteResult>;
+  updateWorkflowState(context: WorkflowContextInput, options?: WriteOptions): Promise<WriteResult>;
   /** The team the task belongs to (see `WriteOptions.owner`), or `null` when none was recorded. */
   getTaskOwner(taskId: string): Promise<string | null>;
   /** The aggregated view of every node of the task, or `null` when it has no node keys. */

@@ -7,6 +7,13 @@ const redis = new Redis(inject("redisUrl"));
 afterAll(() => redis.quit());
 const store = createStateStore({ redis });
 
+describe("typed writes", () => {
+  it("refuses at compile time what is not a WorkflowContext, and at run time too", async () => {
+    // @ts-expect-error -- not a WorkflowContext: tsc must reject this line
+    await expect(store.createWorkflowState({ totally: "wrong" })).rejects.toMatchObject({ code: "INVALID_CONTEXT" });
+  });
+});
+
 describe("a node's input is stored once", () => {
   it("a stage whose input_params equal the request's input_data keeps one copy, and reads back whole", async () => {
     const taskId = uniqueTaskId();

@@ -37,7 +37,7 @@ export type FallbackSource = string | { readonly stage: string; readonly field: 
 /** A node: its name, the schema of its `input_data`, and the handler that runs it. */
 export interface NodeDefinition<Input extends z.ZodType = z.ZodType, Output extends object = Record<string, unknown>> {
   /** `<service>.<function>`; the node is consumed from `<service>_queue`. */
-  readonly name: string;
+  readonly name: `${string}.${string}`;
   /** Schema of the request's `input_data`; a job whose input fails it ends `FAILED` without running. */
   readonly input: Input;
   /**
