@@ -1,5 +1,8 @@
 export { buildApp, type BuildAppOptions } from "./app.js";
-export type { GatewayDeps } from "./deps.js";
+export type { GatewayDeps, ZodApp } from "./deps.js";
+export type { AccessOptions } from "./auth/access-control.js";
+export { ApiKeyEntrySchema, createKeyRing, hashApiKey, type ApiKeyEntry, type KeyRing } from "./auth/api-keys.js";
+export { RECONCILE_DEFAULTS, startReconciler, type Reconciler, type ReconcilerOptions } from "./reconcile/reconciler.js";
 export { NodeQueues } from "./queues/node-queues.js";
 export { createFailFastRedis } from "./redis.js";
 export { createRegistryCatalog, type CatalogNode, type NodeCatalog } from "./nodes/node-catalog.js";

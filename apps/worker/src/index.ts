@@ -1,4 +1,4 @@
-export { defineNode, type NodeContext, type NodeDefinition } from "./nodes/define-node.js";
+export { defineNode, type FallbackSource, type NodeContext, type NodeDefinition } from "./nodes/define-node.js";
 export { startWorker, type RunningWorker, type StartWorkerOptions } from "./worker.js";
 export { builtinNodes } from "./nodes/builtin.js";
 export { extractAudioNode } from "./nodes/ffmpeg/extract-audio.js";

@@ -35,7 +35,7 @@ export interface KeySpace {
   /** A `SCAN MATCH` pattern for a task's legacy node keys: `{task_id}:*:*`, glob characters escaped. */
   legacyScanPattern(taskId: string): string;
   /**
-   * The task name a key found by {@link legacyScanPattern} holds, or `null` when it is not a
+   * The task name a key found by `legacyScanPattern` holds, or `null` when it is not a
    * legacy node key of that task (e.g. wf's own `task-1:node:ffmpeg.extract_audio`).
    */
   legacyTaskName(taskId: string, key: string): string | null;
@@ -58,7 +58,7 @@ export interface KeySpace {
   rateWindow(scope: string, team: string, unixSecond: number): string;
   /** Sorted set of a team's started nodes (`<task_id> <task_name>`), for its active-node quota. */
   teamActiveNodes(scope: string, team: string): string;
-  /** The lease that elects the one reconciler of a deployment (`scope` as for {@link activeNodes}). */
+  /** The lease that elects the one reconciler of a deployment (`scope` as for `activeNodes`). */
   reconcilerLease(scope: string): string;
   /** Pub/sub channel on which cancellations of running nodes are announced to workers. */
   readonly cancelChannel: string;
