@@ -98,7 +98,7 @@ describe("releases through a real registry", () => {
     const configs = {
       nodenext: { module: "NodeNext", moduleResolution: "NodeNext", outDir: "dist" },
       bundler: { module: "ESNext", moduleResolution: "Bundler", noEmit: true },
-      commonjs: { module: "CommonJS", moduleResolution: "Node10", outDir: "dist-cjs" },
+      commonjs: { module: "CommonJS", moduleResolution: "Node10", esModuleInterop: true, outDir: "dist-cjs" },
     };
     for (const [name, options] of Object.entries(configs)) {
       await writeFile(
@@ -114,7 +114,9 @@ describe("releases through a real registry", () => {
     // The CommonJS build needs its own package scope.
     await writeFile(join(consumer, "dist-cjs", "package.json"), JSON.stringify({ type: "commonjs" }));
     for (const entry of ["dist/consumer.js", "dist-cjs/consumer.js"]) {
-      const { stdout } = await run(process.execPath, [entry], { cwd: consumer, env: { ...process.env, REDIS_URL: inject("redisUrl") } });
+      const { stdout } = await run(process.execPath, [entry], { cwd: consumer, timeout: 60_000, env: { ...process.env, REDIS_URL: inject("redisUrl") } }).catch((error: { stdout?: string; stderr?: string }) => {
+        throw new Error(`${entry} failed: ${error.stdout ?? ""} ${error.stderr ?? ""}`);
+      });
       expect(JSON.parse(stdout.trim().split("\n").pop() as string), entry).toEqual({ output: { words: 3 }, deleted: 1 });
     }
   }, 300_000);
