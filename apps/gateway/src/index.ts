@@ -4,7 +4,6 @@ export type { AccessOptions } from "./auth/access-control.js";
 export { ApiKeyEntrySchema, createKeyRing, hashApiKey, type ApiKeyEntry, type KeyRing } from "./auth/api-keys.js";
 export { RECONCILE_DEFAULTS, startReconciler, type Reconciler, type ReconcilerOptions } from "./reconcile/reconciler.js";
 export { NodeQueues } from "./queues/node-queues.js";
-export { createFailFastRedis } from "./redis.js";
 export { createRegistryCatalog, type CatalogNode, type NodeCatalog } from "./nodes/node-catalog.js";
 export { ApiError } from "./errors/api-error.js";
 export type { ErrorBody } from "./errors/error-handler.js";

@@ -8,6 +8,5 @@ export { probeDuration } from "./ffmpeg/probe.js";
 export { runFfmpeg } from "./ffmpeg/run-ffmpeg.js";
 export { SAFE_DEMUXERS, safeInput } from "./ffmpeg/safe-input.js";
 export { FfmpegError, InputError } from "./errors.js";
-export type { ExecutionOutcome } from "./executor/execute-node.js";
-export { createWorkerMetrics, serveMetrics, type WorkerMetrics } from "./metrics/worker-metrics.js";
+export { serveMetrics, type WorkerMetrics } from "./metrics/worker-metrics.js";
 export type { DownloadLimits } from "./inputs/download-input.js";

@@ -2,7 +2,7 @@ import { formatIssues } from "@wf/context";
 import { connectRedis, createKeySpace, keyLayoutFor } from "@wf/state-redis";
 import { pino } from "pino";
 import { WorkerEnvSchema } from "./config.js";
-import { createWorkerMetrics, serveMetrics } from "./metrics/worker-metrics.js";
+import { serveMetrics } from "./metrics/worker-metrics.js";
 import { builtinNodes } from "./nodes/builtin.js";
 import { startWorker } from "./worker.js";
 
@@ -17,11 +17,8 @@ const redis = connectRedis(config.REDIS_URL, { cluster: config.WF_REDIS_CLUSTER,
 redis.on("error", (error: unknown) => logger.warn({ err: error }, "redis connection error"));
 const keyLayout = keyLayoutFor(redis);
 
-const metrics = createWorkerMetrics({ defaults: true });
-const metricsServer = await serveMetrics(metrics.registry, config.WF_METRICS_PORT, config.WF_METRICS_HOST);
-logger.info({ address: metricsServer.address() }, "metrics served at /metrics");
 const worker = await startWorker({
-  metrics,
+  processMetrics: true,
   nodes: builtinNodes,
   redis,
   keyLayout,
@@ -42,6 +39,8 @@ const worker = await startWorker({
   },
   logger,
 });
+const metricsServer = await serveMetrics(worker.metrics.registry, config.WF_METRICS_PORT, config.WF_METRICS_HOST);
+logger.info({ address: metricsServer.address() }, "metrics served at /metrics");
 
 let stopping = false;
 for (const signal of ["SIGTERM", "SIGINT"] as const) {

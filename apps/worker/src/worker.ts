@@ -52,8 +52,8 @@ export interface StartWorkerOptions {
   nodeTimeoutMs?: number;
   /** Limits on http(s) inputs. Default: 2 GiB, 10 minutes, public hosts only. */
   downloads?: Partial<DownloadLimits>;
-  /** Prometheus metrics to record into; a fresh set when omitted (see `RunningWorker.metrics`). */
-  metrics?: WorkerMetrics;
+  /** Also collect the process's own metrics (CPU, memory, event loop) in `RunningWorker.metrics`. Default false. */
+  processMetrics?: boolean;
 }
 
 /** A running worker. */
@@ -82,7 +82,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   const logger = options.logger ?? pino({ name: "wf-worker" });
   const keyLayout = options.keyLayout ?? "plain";
   const workerId = options.workerId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
-  const metrics = options.metrics ?? createWorkerMetrics();
+  const metrics = createWorkerMetrics({ defaults: options.processMetrics ?? false });
   const store = createStateStore({ redis: options.redis, keyLayout, legacyKeys: options.legacyKeys ?? false, logger, onCorruptNode: () => metrics.corruptNodeState() });
   const byName = new Map<string, NodeDefinition>();
   for (const node of options.nodes) {

@@ -1,5 +1,5 @@
 export { createStateStore, DEFAULT_TTL_SECONDS } from "./store.js";
-export { createKeySpace, escapeGlob, type KeyLayout, type KeySpace } from "./keys.js";
+export { createKeySpace, type KeyLayout, type KeySpace } from "./keys.js";
 export { aggregateNodeViews } from "./aggregate.js";
 export { CorruptIndexError, StoreConfigError, StoreFullError, StoreUnavailableError, isOutOfMemoryReply } from "./errors.js";
 export type {

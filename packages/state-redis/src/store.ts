@@ -27,7 +27,6 @@ export function createStateStore(options: StateStoreOptions): StateStore {
   const scanMode = (options.readStrategy ?? "index") === "scan";
   const legacyKeys = options.legacyKeys ?? false;
   const scanCount = options.scanCount ?? 1000;
-  const now = options.now ?? (() => new Date());
   const keys = createKeySpace(options.keyLayout ?? "plain");
 
   if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0) {
@@ -94,7 +93,7 @@ export function createStateStore(options: StateStoreOptions): StateStore {
   const ttlArgument = String(ttlSeconds);
 
   async function write(context: object, newAttempt: boolean, attempt?: string, owner?: string): Promise<WriteResult> {
-    const view = buildNodeView(context, now());
+    const view = buildNodeView(context, new Date());
     const key = keys.nodeKey(view.taskId, view.taskName);
     coalesce();
     const reply = await guarded(

@@ -41,8 +41,6 @@ export interface StateStoreOptions {
   logger?: StoreLogger;
   /** Called for every node value skipped because it is not valid JSON or not a WorkflowContext. */
   onCorruptNode?: (event: CorruptNodeEvent) => void;
-  /** Clock used to stamp `updated_at`; for tests. */
-  now?: () => Date;
   /**
    * Also read, aggregate and delete the keys the shipped Python state manager writes,
    * `{task_id}:{service}:{function}` (`task-1:ffmpeg:extract_audio`), for a migration that runs

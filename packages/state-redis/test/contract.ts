@@ -1,5 +1,5 @@
 import { InvalidTaskIdError, MissingTaskNameError } from "@wf/context";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createStateStore, type CorruptNodeEvent, type KeyLayout, type RedisConnection } from "../src/index.js";
 import { buildContext, uniqueTaskId } from "./fixtures.js";
 
@@ -99,12 +99,22 @@ export function describeStoreContract(
     });
 
     it("takes top-level fields from the most recently updated node", async () => {
+      // Only Date is faked (timers stay real, so Redis I/O is unaffected): each write is a second later.
       let clock = Date.parse("2026-03-01T00:00:00Z");
-      const store = createStateStore({ redis: connect(), keyLayout, now: () => new Date((clock += 1000)) });
+      const tick = () => vi.setSystemTime((clock += 1000));
+      const store = createStateStore({ redis: connect(), keyLayout });
       const taskId = uniqueTaskId();
-      await store.createWorkflowState({ ...buildContext(taskId, "a.first"), status: "completed", error: null });
-      await store.createWorkflowState({ ...buildContext(taskId, "b.second", "FAILED"), status: "failed", error: "b.second failed: boom" });
-      await store.updateWorkflowState({ ...buildContext(taskId, "a.first"), status: "completed", error: null });
+      vi.useFakeTimers({ toFake: ["Date"] });
+      try {
+        tick();
+        await store.createWorkflowState({ ...buildContext(taskId, "a.first"), status: "completed", error: null });
+        tick();
+        await store.createWorkflowState({ ...buildContext(taskId, "b.second", "FAILED"), status: "failed", error: "b.second failed: boom" });
+        tick();
+        await store.updateWorkflowState({ ...buildContext(taskId, "a.first"), status: "completed", error: null });
+      } finally {
+        vi.useRealTimers();
+      }
       const merged = await store.getWorkflowState(taskId);
       expect(merged?.input_params.task_name).toBe("a.first");
       expect(merged?.status).toBe("completed");

@@ -16,22 +16,30 @@ async function removed(job: Job): Promise<boolean> {
 
 /** The gateway's producers for `<service>_queue`, opened on first use. */
 export class NodeQueues {
-  private readonly queues = new Map<string, Queue>();
+  readonly #queues = new Map<string, Queue>();
+  readonly #connection: ConnectionOptions;
+  readonly #prefix: string;
+  readonly #callbackRetry: { attempts?: number; backoffMs?: number };
 
-  constructor(
-    private readonly connection: ConnectionOptions,
-    private readonly prefix = "bull",
-    private readonly callbackRetry: { attempts?: number; backoffMs?: number } = {},
-  ) {}
+  /**
+   * @param connection - ioredis client (or options) for the queues; commands fail fast when it does.
+   * @param prefix - BullMQ key prefix, shared with the workers (`bull`, `{bull}` on a Cluster).
+   * @param callbackRetry - delivery attempts and first backoff of callback jobs.
+   */
+  constructor(connection: ConnectionOptions, prefix = "bull", callbackRetry: { attempts?: number; backoffMs?: number } = {}) {
+    this.#connection = connection;
+    this.#prefix = prefix;
+    this.#callbackRetry = callbackRetry;
+  }
 
   /** Queues the delivery of a finished node's callback. */
   async enqueueCallback(data: CallbackJobData): Promise<void> {
-    await this.queue(CALLBACK_QUEUE).add("callback", data, callbackJobOptions(this.callbackRetry.attempts, this.callbackRetry.backoffMs));
+    await this.#queue(CALLBACK_QUEUE).add("callback", data, callbackJobOptions(this.#callbackRetry.attempts, this.#callbackRetry.backoffMs));
   }
 
   /** Enqueues a node job on its service queue under `jobId` (unique per attempt). */
   async enqueue(job: NodeJobData, jobId: string): Promise<void> {
-    await this.queueOf(job.task_name).add(job.task_name, job, {
+    await this.#queueOf(job.task_name).add(job.task_name, job, {
       jobId,
       removeOnComplete: KEEP_FINISHED,
       removeOnFail: KEEP_FINISHED,
@@ -40,13 +48,13 @@ export class NodeQueues {
 
   /** The payload of a job still kept by its queue, or `undefined`. */
   async jobData(taskName: string, jobId: string): Promise<NodeJobData | undefined> {
-    const job = await this.queueOf(taskName).getJob(jobId);
+    const job = await this.#queueOf(taskName).getJob(jobId);
     return job ? (job.data as NodeJobData) : undefined;
   }
 
   /** Where a node job is (`waiting`, `active`, `failed`, …) and why it failed; `undefined` once the queue no longer has it. */
   async jobStatus(taskName: string, jobId: string): Promise<{ state: string; failedReason: string | undefined; data: NodeJobData } | undefined> {
-    const job = await this.queueOf(taskName).getJob(jobId);
+    const job = await this.#queueOf(taskName).getJob(jobId);
     if (!job) return undefined;
     const state = await job.getState();
     return state === "unknown" ? undefined : { state, failedReason: job.failedReason || undefined, data: job.data as NodeJobData };
@@ -57,7 +65,7 @@ export class NodeQueues {
    * is gone afterwards.
    */
   async removeJob(taskName: string, jobId: string): Promise<boolean> {
-    const job = await this.queueOf(taskName).getJob(jobId);
+    const job = await this.#queueOf(taskName).getJob(jobId);
     return job ? removed(job) : true;
   }
 
@@ -79,7 +87,7 @@ export class NodeQueues {
    * lock makes BullMQ refuse) or gone.
    */
   async removeIfWaiting(taskName: string, jobId: string): Promise<boolean> {
-    const job = await this.queueOf(taskName).getJob(jobId);
+    const job = await this.#queueOf(taskName).getJob(jobId);
     if (!job) return false;
     const state = await job.getState();
     if (state !== "waiting" && state !== "delayed" && state !== "prioritized") return false;
@@ -88,20 +96,20 @@ export class NodeQueues {
 
   /** Closes every queue opened so far. */
   async close(): Promise<void> {
-    await Promise.all([...this.queues.values()].map((queue) => queue.close()));
+    await Promise.all([...this.#queues.values()].map((queue) => queue.close()));
   }
 
-  private queueOf(taskName: string): Queue {
-    return this.queue(queueNameOf(taskName));
+  #queueOf(taskName: string): Queue {
+    return this.#queue(queueNameOf(taskName));
   }
 
-  private queue(name: string): Queue {
-    let queue = this.queues.get(name);
+  #queue(name: string): Queue {
+    let queue = this.#queues.get(name);
     if (!queue) {
-      queue = new Queue(name, { connection: this.connection, prefix: this.prefix });
+      queue = new Queue(name, { connection: this.#connection, prefix: this.#prefix });
       // Connection errors surface as failed calls (a 503 to the client); the event itself adds nothing.
       queue.on("error", () => undefined);
-      this.queues.set(name, queue);
+      this.#queues.set(name, queue);
     }
     return queue;
   }
