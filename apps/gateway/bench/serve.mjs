@@ -1,13 +1,13 @@
 // The gateway under test for http.bench.mjs, plus a constant route measured beside it.
 // Started as its own process so that the load generator does not share its event loop.
-import { createNodeRegistry, createStateStore } from "@wf/state-redis";
-import { buildApp, createFailFastRedis, createRegistryCatalog, NodeQueues } from "../dist/index.js";
+import { connectRedis, createNodeRegistry, createStateStore } from "@wf/state-redis";
+import { buildApp, createRegistryCatalog, NodeQueues } from "../dist/index.js";
 
-const redis = createFailFastRedis(process.env.REDIS_URL);
+const redis = connectRedis(process.env.REDIS_URL, { mode: "fail-fast" });
 await new Promise((resolve) => redis.once("ready", resolve));
 const app = await buildApp({
   store: createStateStore({ redis }),
-  queues: new NodeQueues(createFailFastRedis(process.env.REDIS_URL)),
+  queues: new NodeQueues(connectRedis(process.env.REDIS_URL, { mode: "fail-fast" })),
   redis,
   sharedRoot: "/tmp/wf-bench",
   nodes: createRegistryCatalog(createNodeRegistry({ redis })),
