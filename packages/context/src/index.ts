@@ -46,3 +46,4 @@ export {
 } from "./placeholders.js";
 export { TASKS_FOLDER, taskFolderPath, tasksRoot } from "./task-folder.js";
 export { EVENT_ID_HEADER, SIGNATURE_HEADER, signCallback, verifyCallbackSignature, type VerifyOptions } from "./callback-signature.js";
+export { failedNodeView } from "./failed-view.js";

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { isTerminalStageStatus, type StageExecution, type WorkflowContext } from "@wf/context";
+import { failedNodeView, isTerminalStageStatus, type StageExecution, type WorkflowContext } from "@wf/context";
 import type { ActiveNodeEntry, ActiveNodes, StateStore } from "@wf/state-redis";
 import type { FastifyBaseLogger } from "fastify";
 import type { NodeQueues } from "../queues/node-queues.js";
@@ -67,7 +67,7 @@ export function startReconciler(options: ReconcilerOptions): Reconciler {
       await active.reschedule(entry, now + recheckMs);
       return false;
     }
-    const failed = await failNode(view, entry.taskName, stage, reason, jobId, job?.data.callback_url ?? null);
+    const failed = await failNode(view, entry.taskName, reason, jobId, job?.data.callback_url ?? null);
     await active.remove(entry);
     if (failed) {
       logger.warn({ taskId: entry.taskId, node: entry.taskName, reason }, "reconciler failed a node without a live job");
@@ -79,15 +79,11 @@ export function startReconciler(options: ReconcilerOptions): Reconciler {
   async function failNode(
     view: WorkflowContext,
     taskName: string,
-    stage: StageExecution,
     reason: string,
     jobId: string | undefined,
     callbackUrl: string | null,
   ): Promise<boolean> {
-    const result = await store.updateWorkflowState(
-      { ...view, status: "failed", error: `${taskName} failed: ${reason}`, stages: { [taskName]: { ...stage, status: "FAILED", error: reason } } },
-      jobId ? { attempt: jobId } : {},
-    );
+    const result = await store.updateWorkflowState(failedNodeView(view, taskName, reason), jobId ? { attempt: jobId } : {});
     if (result.written && view.input_params.callback_url) {
       await queues.enqueueCallback({ task_id: view.workflow_id, task_name: taskName, callback_url: callbackUrl });
     }

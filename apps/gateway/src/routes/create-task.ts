@@ -5,6 +5,7 @@ import { canSee } from "../auth/principal.js";
 import { taskNotFound } from "../errors/api-error.js";
 import { idempotent } from "../idempotency/idempotency.js";
 import { CreateTaskBodySchema, CreateTaskResponseSchema, ErrorResponseSchema } from "../schemas/tasks.js";
+import { ownerForCheck } from "../tasks/require-task.js";
 import { assertCallbackUrl, assertRunnable, startNode } from "../tasks/start-node.js";
 
 /** `reuse_info` as the original answers it: the node was found in Redis, last written at `cached_at`. */
@@ -34,7 +35,7 @@ export function registerCreateTask(app: ZodApp, deps: GatewayDeps): void {
       const taskId = request.body.task_id ?? `task-${randomUUID()}`;
       const [existing, owner] = await Promise.all([
         deps.store.getWorkflowState(taskId),
-        request.principal.kind === "anonymous" ? null : deps.store.getTaskOwner(taskId),
+        ownerForCheck(deps.store, request.principal, taskId),
       ]);
       // Another team's task is not found, whether it exists or not.
       if ((existing || owner) && !canSee(request.principal, owner)) throw taskNotFound(taskId);

@@ -7,7 +7,7 @@ import { ApiError } from "../errors/api-error.js";
 import { ErrorResponseSchema, TaskParamsSchema } from "../schemas/tasks.js";
 import { assertRunnable, startNode } from "../tasks/start-node.js";
 import { taskStatusOfView } from "../task-view.js";
-import { requireTask } from "../tasks/require-task.js";
+import { ownerForCheck, requireTask } from "../tasks/require-task.js";
 
 const RetryTaskResponseSchema = z.object({
   task_id: z.string().describe("The new task, <id>-retry-<8 hex>"),
@@ -60,7 +60,7 @@ export function registerRetryTask(app: ZodApp, deps: GatewayDeps): void {
       await assertRunnable(deps, taskName, inputData);
       const callbackUrl = queued ? (queued.callback_url ?? null) : (task.input_params.callback_url ?? null);
       // The retry belongs to the task's team, also when an admin starts it.
-      const owner = request.principal.kind === "anonymous" ? null : await deps.store.getTaskOwner(taskId);
+      const owner = await ownerForCheck(deps.store, request.principal, taskId);
       await startNode(deps, { taskId: retryId, taskName, inputData, callbackUrl, existingTask: false, principal: request.principal, owner }, request.log);
       return { task_id: retryId, status: "pending" as const, message: "retry queued", retry_of: taskId };
     }),

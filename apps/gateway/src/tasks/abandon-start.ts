@@ -1,4 +1,4 @@
-import type { WorkflowContext } from "@wf/context";
+import { failedNodeView, type WorkflowContext } from "@wf/context";
 import type { FastifyBaseLogger } from "fastify";
 import type { GatewayDeps } from "../deps.js";
 
@@ -25,12 +25,7 @@ async function settle(deps: GatewayDeps, start: AbandonedStart): Promise<void> {
   }
   // FAILED first: a worker that already took the job then finds its node final and skips it, or
   // has its result refused by the status rule.
-  await deps.store.updateWorkflowState({
-    ...view,
-    status: "failed",
-    error: `${taskName} failed: ${reason}`,
-    stages: { [taskName]: { ...view.stages[taskName], status: "FAILED", error: reason } },
-  });
+  await deps.store.updateWorkflowState(failedNodeView(view, taskName, reason));
   // The enqueue may have reached Redis even though it reported a failure.
   if (!(await deps.queues.removeJob(taskName, jobId))) {
     await deps.redis.publish(deps.store.keys.cancelChannel, JSON.stringify({ task_id: view.workflow_id, task_name: taskName }));

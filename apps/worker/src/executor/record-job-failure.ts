@@ -1,4 +1,4 @@
-import { isTerminalStageStatus, maskSecretsInText } from "@wf/context";
+import { failedNodeView, isTerminalStageStatus, maskSecretsInText } from "@wf/context";
 import { NodeJobDataSchema } from "@wf/protocol";
 import type { StateStore } from "@wf/state-redis";
 import type { Logger } from "pino";
@@ -24,10 +24,7 @@ export async function recordJobFailure(
     const stage = view?.stages[taskName];
     if (!view || !stage || stage["job_id"] !== job.id || isTerminalStageStatus(stage.status)) return false;
     const message = maskSecretsInText(`the job failed outside the node: ${reason}`);
-    const result = await store.updateWorkflowState(
-      { ...view, status: "failed", error: `${taskName} failed: ${message}`, stages: { [taskName]: { ...stage, status: "FAILED", error: message } } },
-      { attempt: job.id },
-    );
+    const result = await store.updateWorkflowState(failedNodeView(view, taskName, message), { attempt: job.id });
     if (result.written) logger.warn({ taskId, node: taskName, reason }, "node failed by its queue");
     return result.written;
   } catch (error) {
