@@ -292,6 +292,15 @@ describe("service routes", () => {
     expect(response.json()).toEqual({ status: "healthy", service: "wf-gateway", redis: "up" });
   });
 
+  it("serves the API explorer and its assets from the package itself", async () => {
+    const page = await h.app.inject({ method: "GET", url: "/docs" });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers["content-type"]).toMatch(/text\/html/);
+    const script = await h.app.inject({ method: "GET", url: "/docs/static/swagger-ui-bundle.js" });
+    expect(script.statusCode).toBe(200);
+    expect(script.body.length).toBeGreaterThan(100_000);
+  });
+
   it("documents every route in the OpenAPI document", async () => {
     const doc = (await h.app.inject({ method: "GET", url: "/docs/json" })).json();
     const documented = Object.entries(doc.paths as Record<string, object>).flatMap(([path, ops]) =>
