@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what wf needs when it is missing: pnpm 12.4.2 (npm), redis-server, ffmpeg and python3-redis (apt).
+# Installs what wf needs when it is missing: pnpm 12.4.2 (npm), redis-server, ffmpeg and python3-redis (apt),
+# and for the container image tests (skipped with WF_SKIP_IMAGES=1) podman, buildah, runc and debootstrap.
 # Safe to run again: it changes nothing that is already there.
 set -euo pipefail
 
@@ -36,4 +37,14 @@ fi
 if ! command -v ffmpeg >/dev/null 2>&1 || ! command -v ffprobe >/dev/null 2>&1; then
   echo "installing ffmpeg" >&2
   apt_install ffmpeg
+fi
+# The image tests build and run the container images with podman (as root; no Docker daemon needed).
+if [ "${WF_SKIP_IMAGES:-0}" != 1 ]; then
+  for tool in podman buildah runc debootstrap; do
+    if ! command -v "$tool" >/dev/null 2>&1; then
+      echo "installing podman, buildah, runc and debootstrap" >&2
+      apt_install podman buildah runc debootstrap
+      break
+    fi
+  done
 fi

@@ -292,6 +292,12 @@ describe("service routes", () => {
     expect(response.json()).toEqual({ status: "healthy", service: "wf-gateway", redis: "up" });
   });
 
+  it("answers /livez without a key and without asking Redis", async () => {
+    const response = await h.app.inject({ method: "GET", url: "/livez" });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ status: "alive" });
+  });
+
   it("serves the API explorer and its assets from the package itself", async () => {
     const page = await h.app.inject({ method: "GET", url: "/docs" });
     expect(page.statusCode).toBe(200);

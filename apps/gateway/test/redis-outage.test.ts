@@ -45,6 +45,8 @@ describe("Redis outage", () => {
     const health = await h.app.inject({ method: "GET", url: "/v1/tasks/health" });
     expect(health.statusCode).toBe(503);
     expect(health.json()).toEqual({ status: "unhealthy", service: "wf-gateway", redis: "down", error: "Redis is unreachable" });
+    // Liveness does not depend on Redis: an orchestrator must not restart gateways for an outage.
+    expect((await h.app.inject({ method: "GET", url: "/livez" })).statusCode).toBe(200);
 
     await server.start();
     const recovered = await waitFor(async () => {

@@ -1,5 +1,6 @@
 export { defineNode, type FallbackSource, type NodeContext, type NodeDefinition } from "./nodes/define-node.js";
 export { startWorker, type RunningWorker, type StartWorkerOptions } from "./worker.js";
+export { WorkerEnvSchema, type WorkerEnv } from "./config.js";
 export { builtinNodes } from "./nodes/builtin.js";
 export { extractAudioNode } from "./nodes/ffmpeg/extract-audio.js";
 export { extractKeyframesNode } from "./nodes/ffmpeg/extract-keyframes.js";
@@ -9,4 +10,5 @@ export { runFfmpeg } from "./ffmpeg/run-ffmpeg.js";
 export { SAFE_DEMUXERS, safeInput } from "./ffmpeg/safe-input.js";
 export { FfmpegError, InputError } from "./errors.js";
 export { serveMetrics, type WorkerMetrics } from "./metrics/worker-metrics.js";
+export type { WorkerHealth } from "./health/worker-health.js";
 export type { DownloadLimits } from "./inputs/download-input.js";

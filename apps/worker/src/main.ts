@@ -39,8 +39,8 @@ const worker = await startWorker({
   },
   logger,
 });
-const metricsServer = await serveMetrics(worker.metrics.registry, config.WF_METRICS_PORT, config.WF_METRICS_HOST);
-logger.info({ address: metricsServer.address() }, "metrics served at /metrics");
+const metricsServer = await serveMetrics(worker.metrics.registry, config.WF_METRICS_PORT, config.WF_METRICS_HOST, () => worker.health());
+logger.info({ address: metricsServer.address() }, "metrics at /metrics, health at /healthz and /livez");
 
 let stopping = false;
 for (const signal of ["SIGTERM", "SIGINT"] as const) {

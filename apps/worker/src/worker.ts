@@ -10,6 +10,7 @@ import { executeNode, type ExecutionOutcome } from "./executor/execute-node.js";
 import { recordJobFailure } from "./executor/record-job-failure.js";
 import type { DownloadLimits } from "./inputs/download-input.js";
 import type { NodeDefinition } from "./nodes/define-node.js";
+import { checkWorkerHealth, type WorkerHealth } from "./health/worker-health.js";
 import { createWorkerMetrics, type WorkerMetrics } from "./metrics/worker-metrics.js";
 import { startRegistryHeartbeat } from "./registry/publish-registry.js";
 
@@ -64,6 +65,8 @@ export interface RunningWorker {
   readonly queues: readonly string[];
   /** Node duration and active-job metrics (serve them with `serveMetrics`). */
   readonly metrics: WorkerMetrics;
+  /** Whether Redis answers and the registry heartbeat is recent (serve it with `serveMetrics`). */
+  health(): Promise<WorkerHealth>;
   /**
    * Stops taking jobs, waits for the running ones to finish, withdraws the registrations and
    * releases the worker's own connections (never the `redis` it was given).
@@ -161,12 +164,13 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       return entry ? entry.worker.cancelJob(entry.jobId, "cancelled") : false;
     },
   });
+  const registryTtlSeconds = options.registryTtlSeconds ?? 30;
   const heartbeat = await startRegistryHeartbeat({
     redis: options.redis,
     keyLayout,
     workerId,
     nodes: options.nodes,
-    ttlSeconds: options.registryTtlSeconds ?? 30,
+    ttlSeconds: registryTtlSeconds,
     logger,
   });
   logger.info({ workerId, queues: queueNames, nodes: [...byName.keys()] }, "worker started");
@@ -175,6 +179,13 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     id: workerId,
     queues: queueNames,
     metrics,
+    health: () =>
+      checkWorkerHealth({
+        redis: options.redis,
+        queues: queueNames,
+        lastHeartbeatAt: () => heartbeat.lastPublishedAt(),
+        heartbeatTtlMs: registryTtlSeconds * 1000,
+      }),
     async close() {
       await heartbeat.stop();
       await Promise.all(workers.map((worker) => worker.close()));

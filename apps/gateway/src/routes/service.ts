@@ -5,7 +5,7 @@ import { groupByService } from "../nodes/group-by-service.js";
 /** `service` of the health answer. */
 const HEALTH_SERVICE = "wf-gateway";
 
-/** `GET /v1/tasks/supported-tasks` and `GET /v1/tasks/health`. */
+/** `GET /v1/tasks/supported-tasks`, `GET /v1/tasks/health` and `GET /livez`. */
 export function registerServiceRoutes(app: ZodApp, deps: GatewayDeps): void {
   app.get(
     "/v1/tasks/supported-tasks",
@@ -53,5 +53,17 @@ export function registerServiceRoutes(app: ZodApp, deps: GatewayDeps): void {
         ? reply.status(200).send({ status: "healthy", service: HEALTH_SERVICE, redis: "up" })
         : reply.status(503).send({ status: "unhealthy", service: HEALTH_SERVICE, redis: "down", error: "Redis is unreachable" });
     },
+  );
+
+  app.get(
+    "/livez",
+    {
+      schema: {
+        summary: "Liveness: the process answers (Redis is not checked; use /v1/tasks/health for readiness)",
+        tags: ["service"],
+        response: { 200: z.object({ status: z.literal("alive") }) },
+      },
+    },
+    async () => ({ status: "alive" as const }),
   );
 }

@@ -1,5 +1,6 @@
-import { createServer, type Server } from "node:http";
+import { createServer, type Server, type ServerResponse } from "node:http";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { WorkerHealth } from "../health/worker-health.js";
 
 /** The worker's Prometheus metrics, in a registry of their own. */
 export interface WorkerMetrics {
@@ -43,18 +44,41 @@ export function createWorkerMetrics(options: { defaults?: boolean } = {}): Worke
   };
 }
 
-/** Serves `GET /metrics` on `port` (all other paths 404); resolves once listening. */
-export async function serveMetrics(registry: Registry, port: number, host = "127.0.0.1"): Promise<Server> {
+/**
+ * Serves the worker's HTTP endpoints on `port` (all other paths 404); resolves once listening:
+ * `GET /metrics` (Prometheus), `GET /livez` (the process answers: 200) and, when `health` is
+ * given, `GET /healthz` (its result; 200 when healthy, else 503).
+ */
+export async function serveMetrics(
+  registry: Registry,
+  port: number,
+  host = "127.0.0.1",
+  health?: () => Promise<WorkerHealth>,
+): Promise<Server> {
   const server = createServer((req, res) => {
-    if (req.method !== "GET" || req.url !== "/metrics") {
+    const path = req.url?.split("?")[0];
+    if (req.method !== "GET") {
       res.writeHead(404).end();
-      return;
+    } else if (path === "/metrics") {
+      registry.metrics().then(
+        (text) => res.writeHead(200, { "content-type": registry.contentType }).end(text),
+        () => res.writeHead(500).end(),
+      );
+    } else if (path === "/livez") {
+      sendJson(res, 200, { status: "alive" });
+    } else if (path === "/healthz" && health) {
+      health().then(
+        (result) => sendJson(res, result.status === "healthy" ? 200 : 503, result),
+        () => sendJson(res, 503, { status: "unhealthy" }),
+      );
+    } else {
+      res.writeHead(404).end();
     }
-    registry.metrics().then(
-      (text) => res.writeHead(200, { "content-type": registry.contentType }).end(text),
-      () => res.writeHead(500).end(),
-    );
   });
   await new Promise<void>((resolve) => server.listen(port, host, resolve));
   return server;
+}
+
+function sendJson(res: ServerResponse, status: number, body: object): void {
+  res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
 }

@@ -23,6 +23,8 @@ export function inputJsonSchema(node: NodeDefinition): Record<string, unknown> {
 
 /** A running heartbeat of this worker's registrations. */
 export interface RegistryHeartbeat {
+  /** When the registrations were last published (ms since the epoch). */
+  lastPublishedAt(): number | undefined;
   /** Stops the heartbeat and withdraws the registrations. */
   stop(): Promise<void>;
 }
@@ -41,13 +43,18 @@ export async function startRegistryHeartbeat(options: {
 }): Promise<RegistryHeartbeat> {
   const registry = createNodeRegistry({ redis: options.redis, keyLayout: options.keyLayout });
   const entries = options.nodes.map((node) => ({ name: node.name, inputSchema: inputJsonSchema(node) }));
-  const publish = () => registry.publish(options.workerId, entries, options.ttlSeconds);
+  let lastPublishedAt: number | undefined;
+  const publish = async () => {
+    await registry.publish(options.workerId, entries, options.ttlSeconds);
+    lastPublishedAt = Date.now();
+  };
   await publish();
   const timer = setInterval(() => {
     publish().catch((error: unknown) => options.logger.warn({ err: error }, "registry heartbeat failed"));
   }, (options.ttlSeconds * 1000) / 3);
   timer.unref();
   return {
+    lastPublishedAt: () => lastPublishedAt,
     async stop() {
       clearInterval(timer);
       await registry
