@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyBaseLogger } from "fastify";
-import { jsonSchemaTransform, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
+import { jsonSchemaTransform, jsonSchemaTransformObject, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import type { Logger } from "pino";
 import type { GatewayDeps, ZodApp } from "./deps.js";
 import { installAccessControl } from "./auth/access-control.js";
@@ -13,6 +13,8 @@ import { createGatewayMetrics } from "./metrics/gateway-metrics.js";
 import { registerCancelTask } from "./routes/cancel-task.js";
 import { registerCreateTask } from "./routes/create-task.js";
 import { registerDeleteTask } from "./routes/delete-task.js";
+import { registerListTasks } from "./routes/list-tasks.js";
+import { registerTaskEvents } from "./routes/task-events.js";
 import { registerRetryTask } from "./routes/retry-task.js";
 import { registerServiceRoutes } from "./routes/service.js";
 import { registerTaskResult } from "./routes/task-result.js";
@@ -66,6 +68,8 @@ export async function buildApp(deps: GatewayDeps, options: BuildAppOptions = {})
       ],
     },
     transform: jsonSchemaTransform,
+    // Schemas with a meta `id` (ErrorResponse, TaskStatusResponse, …) become named components.
+    transformObject: jsonSchemaTransformObject,
   });
   await app.register(swaggerUi, { routePrefix: "/docs" });
   // Where FastAPI serves it, for clients and tools of the original.
@@ -73,6 +77,8 @@ export async function buildApp(deps: GatewayDeps, options: BuildAppOptions = {})
 
   registerCreateTask(app, deps);
   registerTaskStatus(app, deps);
+  registerListTasks(app, deps);
+  registerTaskEvents(app, deps);
   registerTaskResult(app, deps);
   registerDeleteTask(app, deps);
   registerCancelTask(app, deps);

@@ -41,6 +41,8 @@ export const GatewayEnvSchema = z.object({
   WF_RECONCILE_GRACE_MS: z.coerce.number().int().min(100).default(30_000),
   WF_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).default(15_000),
   WF_RECONCILE_RECHECK_MS: z.coerce.number().int().min(100).default(60_000),
+  /** Task event streams (`GET /v1/tasks/:id/events`) one gateway serves at once; each holds a Redis connection. */
+  WF_EVENT_STREAMS_MAX: z.coerce.number().int().min(1).max(10_000).default(100),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

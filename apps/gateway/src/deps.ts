@@ -34,6 +34,23 @@ export interface GatewayDeps {
   callbackSecret?: string;
   /** Prometheus metrics served at `/metrics`; a fresh set when omitted. */
   metrics?: GatewayMetrics;
+  /** The task event streams (`GET /v1/tasks/:id/events`). */
+  events?: EventStreamOptions;
+}
+
+/** Options of the task event streams. */
+export interface EventStreamOptions {
+  /**
+   * Opens the connection one stream blocks on (`XREAD BLOCK`); closed when the stream ends.
+   * Default: `redis.duplicate()` (required on a Cluster).
+   */
+  connect?: () => RedisConnection;
+  /** Streams one gateway serves at once; more are refused with 503 `TOO_MANY_STREAMS`. Default 100. */
+  maxStreams?: number;
+  /** Longest silence before a keep-alive comment. Default 15 s. */
+  keepAliveMs?: number;
+  /** How long a stream waits for callbacks once every node is final. Default 120 s. */
+  callbackWaitMs?: number;
 }
 
 /** The Fastify instance type the routes are written against (zod schemas as types). */

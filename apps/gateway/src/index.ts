@@ -1,6 +1,6 @@
 export { buildApp, type BuildAppOptions } from "./app.js";
 export { GatewayEnvSchema, type GatewayEnv } from "./config.js";
-export type { GatewayDeps, ZodApp } from "./deps.js";
+export type { EventStreamOptions, GatewayDeps, ZodApp } from "./deps.js";
 export type { AccessOptions } from "./auth/access-control.js";
 export { ApiKeyEntrySchema, createKeyRing, hashApiKey, type ApiKeyEntry, type KeyRing } from "./auth/api-keys.js";
 export { RECONCILE_DEFAULTS, startReconciler, type Reconciler, type ReconcilerOptions } from "./reconcile/reconciler.js";

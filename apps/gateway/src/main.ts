@@ -76,6 +76,10 @@ const app = await buildApp(
     reconcileGraceMs: config.WF_RECONCILE_GRACE_MS,
     access: { keys, metricsToken: config.WF_METRICS_TOKEN, publicDocs: config.WF_PUBLIC_DOCS },
     ...(quotas ? { quotas } : {}),
+    events: {
+      connect: () => connectRedis(config.REDIS_URL, { cluster, mode: "blocking" }),
+      maxStreams: config.WF_EVENT_STREAMS_MAX,
+    },
   },
   { logger, bodyLimit: config.WF_BODY_LIMIT },
 );

@@ -1,9 +1,12 @@
-export { createStateStore, DEFAULT_TTL_SECONDS } from "./store.js";
+export { createStateStore, DEFAULT_LISTING_MAX_ENTRIES, DEFAULT_TTL_SECONDS } from "./store.js";
+export type { StoredTaskEvent } from "./events.js";
+export { listingCursorOf, type ListedTask, type TaskPage } from "./listing.js";
 export { createKeySpace, type KeyLayout, type KeySpace } from "./keys.js";
 export { aggregateNodeViews } from "./aggregate.js";
 export { CorruptIndexError, StoreConfigError, StoreFullError, StoreUnavailableError, isOutOfMemoryReply } from "./errors.js";
 export type {
   CorruptNodeEvent,
+  ListTasksOptions,
   ReadStrategy,
   RedisConnection,
   StateStore,

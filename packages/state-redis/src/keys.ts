@@ -23,6 +23,17 @@ export interface KeySpace {
   indexKey(taskId: string): string;
   /** The team a task belongs to, `{task_id}:owner`, written with its first node and expiring with its index. */
   ownerKey(taskId: string): string;
+  /**
+   * A task's event stream, `{task_id}:events`: one entry per node write, appended atomically with
+   * it, capped in length and expiring with the task's index.
+   */
+  eventsKey(taskId: string): string;
+  /**
+   * The task listing, newest first: a sorted set of task ids scored by creation time (ms), one
+   * for all tasks (`team` undefined) and one per owning team. Bounded and trimmed of tasks older
+   * than the TTL on every task creation.
+   */
+  taskListing(team?: string): string;
   /** The `SORT ... GET` pattern of a task's node keys: `{task_id}:node:*` (not a glob). */
   nodeKeyPattern(taskId: string): string;
   /** A `SCAN MATCH` pattern for the task's node keys, glob characters escaped. */
@@ -111,6 +122,10 @@ export function createKeySpace(layout: KeyLayout): KeySpace {
     ownerKey(taskId) {
       return `${taskPart(taskId)}:owner`;
     },
+    eventsKey(taskId) {
+      return `${taskPart(taskId)}:events`;
+    },
+    taskListing: (team) => (team === undefined ? `${shared}:tasks` : `${shared}:tasks:team:${assertTaskId(team)}`),
     nodeKeyPattern(taskId) {
       return `${nodeKeyPrefix(taskId)}*`;
     },

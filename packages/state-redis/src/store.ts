@@ -3,15 +3,23 @@ import { aggregateNodeViews } from "./aggregate.js";
 import { decodeContext, encodeContext } from "./codec.js";
 import { NOT_OWNER, SUPERSEDED, WRITTEN, defineStoreCommands, statusOfCode } from "./commands/index.js";
 import { CorruptIndexError, StoreConfigError, guarded, isWrongTypeReply, toStoreError } from "./errors.js";
+import { lastEventId, readEventRange, waitForEventRange } from "./events.js";
 import { createIndexReader } from "./index-read.js";
 import { createKeySpace } from "./keys.js";
-import { buildNodeView, withStageInput } from "./node-view.js";
+import { addToListings, parseListingCursor, readListingPage, removeFromListings } from "./listing.js";
+import { buildNodeView, eventOfView, withStageInput } from "./node-view.js";
 import { getExisting, scanKeys, unlinkAll } from "./scan.js";
 import { createWriteCoalescer } from "./write-coalescing.js";
 import type { StateStore, StateStoreOptions, WriteOptions, WriteResult } from "./types.js";
 
 /** Default TTL of node keys: one day. */
 export const DEFAULT_TTL_SECONDS = 86_400;
+
+/** Default bound of each task listing (the newest tasks are kept). */
+export const DEFAULT_LISTING_MAX_ENTRIES = 100_000;
+
+/** How long the index (and with it the owner, events and listing entries) outlives its newest node: as in writeNode.lua. */
+const keepSecondsOf = (ttl: number): number => ttl + Math.min(Math.ceil(ttl / 10), 3600);
 
 /**
  * Creates the per-node state store over an ioredis client or Cluster.
@@ -28,6 +36,11 @@ export function createStateStore(options: StateStoreOptions): StateStore {
   const legacyKeys = options.legacyKeys ?? false;
   const scanCount = options.scanCount ?? 1000;
   const keys = createKeySpace(options.keyLayout ?? "plain");
+  const listingMaxEntries = options.listingMaxEntries ?? DEFAULT_LISTING_MAX_ENTRIES;
+  // On a Cluster the listings live in another slot than the task: updated right after the write.
+  const listingInScript = keys.layout === "plain";
+  const listingKeys = (owner: string | null | undefined): string[] =>
+    owner ? [keys.taskListing(), keys.taskListing(owner)] : [keys.taskListing()];
 
   if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0) {
     throw new StoreConfigError(`ttlSeconds must be a positive integer, got ${String(ttlSeconds)}`);
@@ -82,7 +95,9 @@ export function createStateStore(options: StateStoreOptions): StateStore {
   }
 
   async function removeTask(taskId: string): Promise<number> {
-    const [removed, indexWasCorrupt] = await commands.deleteTask(keys.indexKey(taskId), keys.ownerKey(taskId), keys.nodeKeyPrefix(taskId));
+    // Listing entries are left to readers, which skip and unlist tasks that are gone: a delete
+    // stays one command.
+    const [removed, indexWasCorrupt] = await commands.deleteTask(keys.indexKey(taskId), keys.ownerKey(taskId), keys.eventsKey(taskId), keys.nodeKeyPrefix(taskId));
     let total = removed;
     // Keys that no index lists (compatibility mode, or a corrupt index) are found by SCAN.
     if (scanMode || indexWasCorrupt !== 0) total += await unlinkAll(redis, await scanKeys(redis, keys.nodeScanPattern(taskId), scanCount));
@@ -95,23 +110,33 @@ export function createStateStore(options: StateStoreOptions): StateStore {
   async function write(context: object, newAttempt: boolean, attempt?: string, owner?: string): Promise<WriteResult> {
     const view = buildNodeView(context, new Date());
     const key = keys.nodeKey(view.taskId, view.taskName);
+    const event = eventOfView(view);
+    const nowMs = Date.now();
     coalesce();
     const reply = await guarded(
-      commands.writeNode(
-        key,
-        keys.indexKey(view.taskId),
-        keys.ownerKey(view.taskId),
-        encodeContext(view.context),
-        ttlArgument,
-        view.taskName,
-        view.stageStatus,
-        newAttempt ? "new-attempt" : scanMode ? "status-json" : "index",
+      commands.writeNode({
+        nodeKey: key,
+        indexKey: keys.indexKey(view.taskId),
+        ownerKey: keys.ownerKey(view.taskId),
+        eventsKey: keys.eventsKey(view.taskId),
+        encoded: encodeContext(view.context),
+        ttlSeconds: ttlArgument,
+        taskName: view.taskName,
+        status: view.stageStatus,
+        event: event ? JSON.stringify(event) : "",
+        check: newAttempt ? "new-attempt" : scanMode ? "status-json" : "index",
         attempt,
         owner,
-      ),
+        listing: newAttempt && listingInScript ? { keys: listingKeys(owner), taskId: view.taskId, nowMs, maxEntries: listingMaxEntries } : undefined,
+      }),
       "write",
     );
-    if (reply === WRITTEN) return { written: true, key };
+    if (reply === WRITTEN) {
+      if (newAttempt && !listingInScript) {
+        await guarded(addToListings(redis, listingKeys(owner), view.taskId, nowMs, keepSecondsOf(ttlSeconds), listingMaxEntries), "write");
+      }
+      return { written: true, key };
+    }
     if (reply === SUPERSEDED) return { written: false, key, reason: "SUPERSEDED" };
     if (reply === NOT_OWNER) return { written: false, key, reason: "NOT_OWNER" };
     return { written: false, key, reason: "STALE_STATUS", storedStatus: statusOfCode(reply) };
@@ -154,6 +179,27 @@ export function createStateStore(options: StateStoreOptions): StateStore {
     async deleteWorkflowState(taskId) {
       coalesce();
       return guarded(removeTask(taskId), "delete");
+    },
+    async listTasks(listOptions) {
+      const cursor = listOptions.cursor ? parseListingCursor(listOptions.cursor) : null;
+      if (listOptions.cursor && !cursor) throw new StoreConfigError("not a listing cursor this store issued");
+      coalesce();
+      return guarded(readListingPage(redis, keys.taskListing(listOptions.team), cursor, listOptions.limit), "read");
+    },
+    async unlistTask(taskId, team) {
+      coalesce();
+      await guarded(removeFromListings(redis, team ? [keys.taskListing(), keys.taskListing(team)] : [keys.taskListing()], taskId), "write");
+    },
+    async readTaskEvents(taskId, after, count = 1000) {
+      coalesce();
+      return guarded(readEventRange(redis, keys.eventsKey(taskId), after, count), "read");
+    },
+    async lastTaskEventId(taskId) {
+      coalesce();
+      return guarded(lastEventId(redis, keys.eventsKey(taskId)), "read");
+    },
+    async waitForTaskEvents(connection, taskId, after, blockMs, count = 1000) {
+      return guarded(waitForEventRange(connection, keys.eventsKey(taskId), after, blockMs, count), "read");
     },
   };
 }

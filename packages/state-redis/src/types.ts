@@ -1,6 +1,8 @@
 import type { StageStatus, WorkflowContext, WorkflowContextInput } from "@wf/context";
 import type { Cluster, Redis } from "ioredis";
+import type { StoredTaskEvent } from "./events.js";
 import type { KeyLayout, KeySpace } from "./keys.js";
+import type { TaskPage } from "./listing.js";
 
 /** A connection the store accepts: an ioredis client or an ioredis Cluster (legacy reply mapping). */
 export type RedisConnection = Redis | Cluster;
@@ -55,6 +57,17 @@ export interface StateStoreOptions {
    * Default `true`. Measured: writes about 1.3x and the gateway's status route 1.3x faster.
    */
   coalesceWrites?: boolean;
+  /** Bound of each task listing (all tasks, and each team's): the newest are kept. Default 100,000. */
+  listingMaxEntries?: number;
+}
+
+/** Options of `StateStore.listTasks`. */
+export interface ListTasksOptions {
+  /** List only this team's tasks; all tasks when undefined. */
+  team?: string | undefined;
+  /** The `nextCursor` of the previous page. */
+  cursor?: string | undefined;
+  limit: number;
 }
 
 /** Options of a single write. */
@@ -115,6 +128,27 @@ export interface StateStore {
   getWorkflowState(taskId: string): Promise<WorkflowContext | null>;
   /** One node's stored view, or `null` when it does not exist or cannot be read. */
   getNodeState(taskId: string, taskName: string): Promise<WorkflowContext | null>;
-  /** Removes every key of the task (node keys and index); returns how many node keys it removed. */
+  /**
+   * Removes every key of the task (node keys, index, owner, events); returns how many node keys
+   * it removed. Its listing entries stay until a reader unlists them ({@link StateStore.listTasks}).
+   */
   deleteWorkflowState(taskId: string): Promise<number>;
+  /**
+   * A page of tasks, newest first, from the listing kept with task creations (see
+   * `KeySpace.taskListing`). A listed task may be gone (expired, or deleted by a writer that does
+   * not list): readers skip it and may {@link StateStore.unlistTask} it. Throws
+   * `StoreConfigError` for a cursor this store did not issue.
+   */
+  listTasks(options: ListTasksOptions): Promise<TaskPage>;
+  /** Removes a task from the listings (all tasks, and `team`'s). */
+  unlistTask(taskId: string, team?: string | null): Promise<void>;
+  /** The task's events after the event id `after` (exclusive; from the oldest kept when undefined), oldest first. */
+  readTaskEvents(taskId: string, after?: string, count?: number): Promise<StoredTaskEvent[]>;
+  /** The id of the task's newest event, or null when it has none. */
+  lastTaskEventId(taskId: string): Promise<string | null>;
+  /**
+   * Waits up to `blockMs` for events after `after` (`XREAD BLOCK`) on `connection`, which it
+   * blocks: give it a connection of its own (e.g. `redis.duplicate()`).
+   */
+  waitForTaskEvents(connection: RedisConnection, taskId: string, after: string, blockMs: number, count?: number): Promise<StoredTaskEvent[]>;
 }

@@ -1,6 +1,6 @@
 import { InvalidTaskIdError, MissingTaskNameError } from "@wf/context";
 import { describe, expect, it, vi } from "vitest";
-import { createStateStore, type CorruptNodeEvent, type KeyLayout, type RedisConnection } from "../src/index.js";
+import { createStateStore, StoreConfigError, type CorruptNodeEvent, type KeyLayout, type RedisConnection } from "../src/index.js";
 import { buildContext, uniqueTaskId } from "./fixtures.js";
 
 /**
@@ -313,6 +313,104 @@ export function describeStoreContract(
       expect(await store.deleteWorkflowState(taskId)).toBe(2);
       expect(await redis.exists(store.keys.indexKey(taskId), store.nodeKey(taskId, "a.one"), store.nodeKey(taskId, "b.two"))).toBe(0);
       expect((await store.createWorkflowState(buildContext(taskId, "a.one"))).written).toBe(true);
+    });
+
+    it("appends one event per node write, in order, to a stream that expires and is deleted with the task", async () => {
+      const redis = connect();
+      const store = storeFor();
+      const taskId = uniqueTaskId();
+      const node = (status: string, stage: object = {}, extra: object = {}) => {
+        const context = buildContext(taskId, "ffmpeg.extract_audio", status);
+        return { ...context, ...extra, stages: { "ffmpeg.extract_audio": { ...context.stages["ffmpeg.extract_audio"], ...stage } } };
+      };
+      await store.createWorkflowState(node("PENDING", { output: null, duration: null }));
+      await store.updateWorkflowState(node("IN_PROGRESS", { output: null, duration: null, progress: 40 }));
+      await store.updateWorkflowState(node("SUCCESS", { duration: 2.5 }));
+      // A refused write (the status only moves forward) appends nothing.
+      expect(await store.updateWorkflowState(node("IN_PROGRESS"))).toMatchObject({ written: false });
+      await store.updateWorkflowState(node("SUCCESS", { duration: 2.5 }, { callback_status: "sent" }));
+      const events = await store.readTaskEvents(taskId);
+      expect(events.map(({ event }) => event.type)).toEqual(["created", "running", "succeeded", "callback"]);
+      expect(events[1]?.event).toMatchObject({ task_id: taskId, task_name: "ffmpeg.extract_audio", status: "IN_PROGRESS", progress: 40, error: null });
+      expect(events[2]?.event).toMatchObject({ status: "SUCCESS", duration: 2.5, callback_status: null });
+      expect(events[3]?.event.callback_status).toBe("sent");
+      expect(await store.lastTaskEventId(taskId)).toBe(events[3]?.id);
+      expect((await store.readTaskEvents(taskId, events[1]?.id)).map(({ id }) => id)).toEqual([events[2]?.id, events[3]?.id]);
+      expect(await redis.ttl(store.keys.eventsKey(taskId))).toBe(await redis.ttl(store.keys.indexKey(taskId)));
+      await store.deleteWorkflowState(taskId);
+      expect(await redis.exists(store.keys.eventsKey(taskId))).toBe(0);
+      expect(await store.lastTaskEventId(taskId)).toBeNull();
+    });
+
+    it("wakes a waiting reader on a write from another client", async () => {
+      const store = storeFor();
+      const taskId = uniqueTaskId();
+      await store.createWorkflowState(buildContext(taskId, "ffmpeg.extract_audio", "PENDING"));
+      const after = (await store.lastTaskEventId(taskId)) as string;
+      const connection = connectNew();
+      try {
+        const waiting = store.waitForTaskEvents(connection, taskId, after, 10_000);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        const started = Date.now();
+        await store.updateWorkflowState(buildContext(taskId, "ffmpeg.extract_audio", "IN_PROGRESS"));
+        const events = await waiting;
+        expect(Date.now() - started).toBeLessThan(2_000);
+        expect(events.map(({ event }) => event.type)).toEqual(["running"]);
+        // Nothing new: the wait ends empty after its time.
+        expect(await store.waitForTaskEvents(connection, taskId, events[0]?.id as string, 100)).toEqual([]);
+      } finally {
+        connection.disconnect();
+      }
+    });
+
+    it("lists tasks newest first, per team and for all, in pages that neither skip nor repeat", async () => {
+      const store = storeFor();
+      const team = `team-${uniqueTaskId().slice(5, 13)}`;
+      const created: string[] = [];
+      for (let i = 0; i < 5; i += 1) {
+        const taskId = uniqueTaskId();
+        created.push(taskId);
+        await store.createWorkflowState(buildContext(taskId, "ffmpeg.extract_audio", "PENDING"), { owner: team });
+        // A second node and later writes do not list the task again.
+        await store.createWorkflowState(buildContext(taskId, "faster_whisper.transcribe", "PENDING"), { owner: team });
+        await store.updateWorkflowState(buildContext(taskId, "ffmpeg.extract_audio", "SUCCESS"));
+        await new Promise((resolve) => setTimeout(resolve, 2)); // creation times are in ms
+      }
+      const pages: string[][] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.listTasks({ team, cursor, limit: 2 });
+        pages.push(page.tasks.map((task) => task.taskId));
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor && pages.length < 10);
+      expect(pages.flat()).toEqual([...created].reverse());
+      expect(pages.map((page) => page.length)).toEqual([2, 2, 1]);
+      const everyone = (await store.listTasks({ limit: 1000 })).tasks.map((task) => task.taskId);
+      expect(created.every((taskId) => everyone.includes(taskId))).toBe(true);
+      expect((await store.listTasks({ team: `${team}-other`, limit: 10 })).tasks).toEqual([]);
+
+      // Deleted tasks stay listed until a reader unlists them.
+      await store.deleteWorkflowState(created[4] as string);
+      expect((await store.listTasks({ team, limit: 1 })).tasks[0]?.taskId).toBe(created[4]);
+      await store.unlistTask(created[4] as string, team);
+      expect((await store.listTasks({ team, limit: 1 })).tasks[0]?.taskId).toBe(created[3]);
+
+      await expect(store.listTasks({ team, cursor: "not-a-cursor", limit: 2 })).rejects.toThrow(StoreConfigError);
+    });
+
+    it("keeps each listing bounded to its newest tasks", async () => {
+      const store = createStateStore({ redis: connect(), keyLayout, listingMaxEntries: 3 });
+      const team = `team-${uniqueTaskId().slice(5, 13)}`;
+      const created: string[] = [];
+      for (let i = 0; i < 5; i += 1) {
+        const taskId = uniqueTaskId();
+        created.push(taskId);
+        await store.createWorkflowState(buildContext(taskId), { owner: team });
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+      expect((await store.listTasks({ team, limit: 10 })).tasks.map((task) => task.taskId)).toEqual(created.slice(2).reverse());
+      expect(await connect().zcard(store.keys.taskListing(team))).toBe(3);
+      expect(await connect().ttl(store.keys.taskListing(team))).toBeGreaterThan(86_400);
     });
   });
 }

@@ -7,6 +7,8 @@ export interface CatalogNode {
   name: string;
   description?: string;
   workers: number;
+  /** JSON Schema of `input_data`, as the node's workers published it. */
+  inputSchema: Record<string, unknown>;
   /**
    * `[]` when the input is valid, else `path: message` issues. Values at `placeholderPaths` are
    * `${{ stages… }}` placeholders, resolved only when the node runs: any value is accepted there.
@@ -33,6 +35,7 @@ function toCatalogNode(node: RegisteredNode): CatalogNode {
     name: node.name,
     ...(node.description ? { description: node.description } : {}),
     workers: node.workers.length,
+    inputSchema: node.inputSchema as Record<string, unknown>,
     validate(input, placeholderPaths = []) {
       const parsed = schema.safeParse(input);
       if (parsed.success) return [];

@@ -2,7 +2,7 @@ import { isTerminalStageStatus } from "@wf/context";
 import { z } from "zod";
 import type { GatewayDeps, ZodApp } from "../deps.js";
 import { ApiError } from "../errors/api-error.js";
-import { ErrorResponseSchema, TaskParamsSchema } from "../schemas/tasks.js";
+import { commonErrors, ErrorResponseSchema, TaskParamsSchema } from "../schemas/tasks.js";
 import { cancelNodes } from "../tasks/cancel-nodes.js";
 import { requireTask } from "../tasks/require-task.js";
 
@@ -24,10 +24,11 @@ export function registerCancelTask(app: ZodApp, deps: GatewayDeps): void {
     "/v1/tasks/:id",
     {
       schema: {
+        operationId: "cancelTask",
         summary: "Cancel a task's pending or running nodes",
         tags: ["tasks"],
         params: TaskParamsSchema,
-        response: { 200: CancelTaskResponseSchema, 400: ErrorResponseSchema, 404: ErrorResponseSchema, 409: ErrorResponseSchema, 503: ErrorResponseSchema },
+        response: { 200: CancelTaskResponseSchema, 400: ErrorResponseSchema, 404: ErrorResponseSchema, 409: ErrorResponseSchema, ...commonErrors() },
       },
     },
     async (request) => {

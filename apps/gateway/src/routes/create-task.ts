@@ -4,7 +4,7 @@ import type { GatewayDeps, ZodApp } from "../deps.js";
 import { canSee } from "../auth/principal.js";
 import { taskNotFound } from "../errors/api-error.js";
 import { idempotent } from "../idempotency/idempotency.js";
-import { CreateTaskBodySchema, CreateTaskResponseSchema, ErrorResponseSchema } from "../schemas/tasks.js";
+import { CreateTaskBodySchema, CreateTaskResponseSchema, ErrorResponseSchema, commonErrors } from "../schemas/tasks.js";
 import { ownerForCheck } from "../tasks/require-task.js";
 import { assertCallbackUrl, assertRunnable, startNode } from "../tasks/start-node.js";
 
@@ -20,10 +20,11 @@ export function registerCreateTask(app: ZodApp, deps: GatewayDeps): void {
     "/v1/tasks",
     {
       schema: {
+        operationId: "createTask",
         summary: "Run a node for a task",
         tags: ["tasks"],
         body: CreateTaskBodySchema,
-        response: { 200: CreateTaskResponseSchema, 400: ErrorResponseSchema, 503: ErrorResponseSchema },
+        response: { 200: CreateTaskResponseSchema, 400: ErrorResponseSchema, ...commonErrors({ body: true }) },
       },
     },
     async (request, reply) => idempotent(deps, request, reply, "create", async () => {

@@ -1,7 +1,7 @@
 import { isTerminalStageStatus } from "@wf/context";
 import type { GatewayDeps, ZodApp } from "../deps.js";
 import { ApiError } from "../errors/api-error.js";
-import { DELETE_RESOURCES, DeleteTaskBodySchema, DeleteTaskResponseSchema, ErrorResponseSchema, TaskParamsSchema } from "../schemas/tasks.js";
+import { DELETE_RESOURCES, DeleteTaskBodySchema, DeleteTaskResponseSchema, commonErrors, ErrorResponseSchema, TaskParamsSchema } from "../schemas/tasks.js";
 import { removeTaskFolder } from "../storage/task-folder.js";
 import { taskStatusOfView } from "../task-view.js";
 import { attemptJobIds } from "../tasks/attempts.js";
@@ -24,6 +24,7 @@ export function registerDeleteTask(app: ZodApp, deps: GatewayDeps): void {
     "/v1/tasks/:id/delete",
     {
       schema: {
+        operationId: "deleteTask",
         summary: "Delete a task's files and state",
         tags: ["tasks"],
         params: TaskParamsSchema,
@@ -33,7 +34,7 @@ export function registerDeleteTask(app: ZodApp, deps: GatewayDeps): void {
           400: ErrorResponseSchema,
           404: ErrorResponseSchema,
           409: ErrorResponseSchema,
-          503: ErrorResponseSchema,
+          ...commonErrors({ body: true }),
         },
       },
     },

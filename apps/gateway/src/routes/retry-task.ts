@@ -4,7 +4,7 @@ import { z } from "zod";
 import type { GatewayDeps, ZodApp } from "../deps.js";
 import { idempotent } from "../idempotency/idempotency.js";
 import { ApiError } from "../errors/api-error.js";
-import { ErrorResponseSchema, TaskParamsSchema } from "../schemas/tasks.js";
+import { commonErrors, ErrorResponseSchema, TaskParamsSchema } from "../schemas/tasks.js";
 import { assertRunnable, startNode } from "../tasks/start-node.js";
 import { taskStatusOfView } from "../task-view.js";
 import { ownerForCheck, requireTask } from "../tasks/require-task.js";
@@ -31,10 +31,11 @@ export function registerRetryTask(app: ZodApp, deps: GatewayDeps): void {
     "/v1/tasks/:id/retry",
     {
       schema: {
+        operationId: "retryTask",
         summary: "Re-run a failed or completed task's node as a new task",
         tags: ["tasks"],
         params: TaskParamsSchema,
-        response: { 200: RetryTaskResponseSchema, 400: ErrorResponseSchema, 404: ErrorResponseSchema, 409: ErrorResponseSchema, 503: ErrorResponseSchema },
+        response: { 200: RetryTaskResponseSchema, 400: ErrorResponseSchema, 404: ErrorResponseSchema, 409: ErrorResponseSchema, ...commonErrors({ body: true }) },
       },
     },
     async (request, reply) => idempotent(deps, request, reply, "retry", async () => {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { commonErrors } from "../schemas/tasks.js";
 import type { GatewayDeps, ZodApp } from "../deps.js";
 import { groupByService } from "../nodes/group-by-service.js";
 
@@ -11,6 +12,7 @@ export function registerServiceRoutes(app: ZodApp, deps: GatewayDeps): void {
     "/v1/tasks/supported-tasks",
     {
       schema: {
+        operationId: "listSupportedTasks",
         summary: "Nodes this gateway accepts, by service",
         tags: ["service"],
         response: {
@@ -36,6 +38,7 @@ export function registerServiceRoutes(app: ZodApp, deps: GatewayDeps): void {
     "/v1/tasks/health",
     {
       schema: {
+        operationId: "getHealth",
         summary: "Health, including Redis reachability",
         tags: ["service"],
         response: {
@@ -59,11 +62,46 @@ export function registerServiceRoutes(app: ZodApp, deps: GatewayDeps): void {
     "/livez",
     {
       schema: {
+        operationId: "getLiveness",
         summary: "Liveness: the process answers (Redis is not checked; use /v1/tasks/health for readiness)",
         tags: ["service"],
         response: { 200: z.object({ status: z.literal("alive") }) },
       },
     },
     async () => ({ status: "alive" as const }),
+  );
+
+  app.get(
+    "/v1/nodes",
+    {
+      schema: {
+        operationId: "listNodes",
+        summary: "Nodes live workers run, with the JSON Schema of each node's input_data",
+        tags: ["service"],
+        response: {
+          200: z
+            .object({
+              nodes: z.array(
+                z.object({
+                  task_name: z.string(),
+                  description: z.string().nullable(),
+                  workers: z.number().describe("Live workers that run it"),
+                  input_schema: z.record(z.string(), z.unknown()).describe("JSON Schema of input_data"),
+                }),
+              ),
+            })
+            .meta({ id: "NodeList" }),
+          ...commonErrors(),
+        },
+      },
+    },
+    async () => ({
+      nodes: (await deps.nodes.list()).map((node) => ({
+        task_name: node.name,
+        description: node.description ?? null,
+        workers: node.workers,
+        input_schema: node.inputSchema,
+      })),
+    }),
   );
 }

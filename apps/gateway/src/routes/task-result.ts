@@ -1,5 +1,5 @@
 import type { GatewayDeps, ZodApp } from "../deps.js";
-import { ErrorResponseSchema, TaskParamsSchema, TaskResultResponseSchema } from "../schemas/tasks.js";
+import { ErrorResponseSchema, commonErrors, TaskParamsSchema, TaskResultResponseSchema } from "../schemas/tasks.js";
 import { statusBody } from "../task-view.js";
 import { requireTask } from "../tasks/require-task.js";
 
@@ -12,10 +12,11 @@ export function registerTaskResult(app: ZodApp, deps: GatewayDeps): void {
     "/v1/tasks/:id/result",
     {
       schema: {
+        operationId: "getTaskResult",
         summary: "Status of a task plus its full state, all nodes",
         tags: ["tasks"],
         params: TaskParamsSchema,
-        response: { 200: TaskResultResponseSchema, 400: ErrorResponseSchema, 404: ErrorResponseSchema, 503: ErrorResponseSchema },
+        response: { 200: TaskResultResponseSchema, 400: ErrorResponseSchema, 404: ErrorResponseSchema, ...commonErrors() },
       },
     },
     async (request) => {

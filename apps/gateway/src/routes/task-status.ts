@@ -1,5 +1,5 @@
 import type { GatewayDeps, ZodApp } from "../deps.js";
-import { ErrorResponseSchema, TaskParamsSchema, TaskStatusResponseSchema } from "../schemas/tasks.js";
+import { ErrorResponseSchema, commonErrors, TaskParamsSchema, TaskStatusResponseSchema } from "../schemas/tasks.js";
 import { statusBody } from "../task-view.js";
 import { requireTask } from "../tasks/require-task.js";
 
@@ -9,10 +9,11 @@ export function registerTaskStatus(app: ZodApp, deps: GatewayDeps): void {
     "/v1/tasks/:id/status",
     {
       schema: {
+        operationId: "getTaskStatus",
         summary: "Status of a task",
         tags: ["tasks"],
         params: TaskParamsSchema,
-        response: { 200: TaskStatusResponseSchema, 400: ErrorResponseSchema, 404: ErrorResponseSchema, 503: ErrorResponseSchema },
+        response: { 200: TaskStatusResponseSchema, 400: ErrorResponseSchema, 404: ErrorResponseSchema, ...commonErrors() },
       },
     },
     async (request) => statusBody(await requireTask(deps.store, request.params.id, request.principal)),

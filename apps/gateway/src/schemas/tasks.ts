@@ -18,14 +18,16 @@ export const CreateTaskBodySchema = z
   })
   .meta({ example: { task_name: "ffmpeg.extract_audio", input_data: { video_path: "/share/workflows/inputs/demo.mp4" } } });
 
-const SingleNodeResultSchema = z.object({
+const SingleNodeResultSchema = z
+  .object({
   task_name: z.string(),
   status: z.enum(STAGE_STATUSES).nullable(),
   input_params: z.record(z.string(), z.unknown()).nullable(),
   output: z.record(z.string(), z.unknown()).nullable(),
   error: z.string().nullable(),
   duration: z.number().nullable(),
-});
+  })
+  .meta({ id: "SingleNodeResult" });
 
 /** Why a request was answered from an existing node instead of running it again (the original's shape). */
 const ReuseInfoSchema = z.object({
@@ -34,7 +36,7 @@ const ReuseInfoSchema = z.object({
   source: z.literal("redis"),
   cached_at: z.string().nullable().describe("When the reused node was last written"),
   state: z.enum(["pending", "running"]).optional().describe("Present when the reused node has not finished"),
-});
+}).meta({ id: "ReuseInfo" });
 
 /** Answer of `POST /v1/tasks`. */
 export const CreateTaskResponseSchema = z.object({
@@ -43,7 +45,7 @@ export const CreateTaskResponseSchema = z.object({
   message: z.string(),
   reuse_info: ReuseInfoSchema.optional(),
   result: SingleNodeResultSchema.optional(),
-});
+}).meta({ id: "CreateTaskResponse", example: { task_id: "task-5f0c…", status: "pending", message: "task is queued" } });
 
 /** Answer of `GET /v1/tasks/:id/status`. */
 export const TaskStatusResponseSchema = z.object({
@@ -51,10 +53,25 @@ export const TaskStatusResponseSchema = z.object({
   status: z.enum(TASK_STATUSES),
   message: z.string(),
   result: SingleNodeResultSchema.nullable(),
-  minio_files: z.unknown().nullable(),
+  minio_files: z
+    .array(z.record(z.string(), z.string()))
+    .nullable()
+    .describe("Files uploaded to object storage ({name, url, type}, as the original lists them); null: none (wf keeps outputs on the shared root)"),
   create_at: z.string().nullable(),
   updated_at: z.string().nullable(),
   callback_status: z.string().nullable(),
+}).meta({
+  id: "TaskStatusResponse",
+  example: {
+    task_id: "task-5f0c…",
+    status: "completed",
+    message: "task completed",
+    result: { task_name: "ffmpeg.extract_audio", status: "SUCCESS", input_params: { video_path: "/share/workflows/inputs/demo.mp4" }, output: { audio_path: "/share/workflows/tasks/task-5f0c…/nodes/ffmpeg.extract_audio/demo.wav" }, error: null, duration: 0.4 },
+    minio_files: null,
+    create_at: "2026-11-30T12:00:00.000Z",
+    updated_at: "2026-11-30T12:00:00.400Z",
+    callback_status: null,
+  },
 });
 
 /** The resources a delete reports on, named as the original names them. */
@@ -66,7 +83,7 @@ export const DELETE_RESOURCES = ["local_directory", "redis", "minio"] as const;
  */
 export const TaskResultResponseSchema = TaskStatusResponseSchema.extend({
   context: CanonicalWorkflowContextSchema.describe("The task's full state: every node's stage"),
-});
+}).meta({ id: "TaskResultResponse" });
 
 /** Body of `POST /v1/tasks/:id/delete`: optional, as in the original (`force` false when absent or null). */
 export const DeleteTaskBodySchema = z
@@ -92,7 +109,69 @@ export const DeleteTaskResponseSchema = z.object({
  * The error body every failure answers with: the original's `ErrorResponse` (`error.code`,
  * `error.message`, `error.details`) plus FastAPI's top-level `detail`, which its clients read.
  */
-export const ErrorResponseSchema = z.object({
-  error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
-  detail: z.string().describe("The same message as error.message, where FastAPI clients look for it"),
+export const ErrorResponseSchema = z
+  .object({
+    error: z.object({ code: z.string().describe("Stable code, e.g. TASK_NOT_FOUND"), message: z.string(), details: z.unknown().optional() }),
+    detail: z.string().describe("The same message as error.message, where FastAPI clients look for it"),
+  })
+  .meta({ id: "ErrorResponse", example: { error: { code: "TASK_NOT_FOUND", message: "task task-1 not found" }, detail: "task task-1 not found" } });
+
+/**
+ * The error answers every `/v1` route may give besides its own: 401 (no or unknown API key, when
+ * keys are configured), 429 (the team's rate limit), 503 (Redis unreachable or full); with
+ * `body`, also 413 (body too large) and 415 (not JSON).
+ */
+export function commonErrors(options: { body?: boolean } = {}) {
+  return {
+    401: ErrorResponseSchema.describe("No API key, or one this gateway does not know"),
+    429: ErrorResponseSchema.describe("The team's rate limit or active-node quota is reached (Retry-After)"),
+    503: ErrorResponseSchema.describe("Redis is unreachable or full"),
+    ...(options.body
+      ? { 413: ErrorResponseSchema.describe("The body is larger than WF_BODY_LIMIT"), 415: ErrorResponseSchema.describe("The body is not application/json") }
+      : {}),
+  };
+}
+
+/** Query of `GET /v1/tasks`. */
+export const ListTasksQuerySchema = z.object({
+  status: z.enum(TASK_STATUSES).optional().describe("Only tasks with this status"),
+  task_name: TaskNameSchema.optional().describe("Only tasks with a node of this name"),
+  limit: z.coerce.number().int().min(1).max(100).default(20).describe("Tasks per page (1-100)"),
+  cursor: z.string().max(600).optional().describe("next_cursor of the previous page"),
 });
+
+/** One node of a listed task. */
+export const NodeSummarySchema = z
+  .object({
+  task_name: z.string(),
+  status: z.enum(STAGE_STATUSES).nullable(),
+  progress: z.number().nullable().describe("0-100 while the node runs, when it reports progress"),
+  duration: z.number().nullable().describe("Seconds the node ran"),
+  error: z.string().nullable(),
+  })
+  .meta({ id: "NodeSummary" });
+
+/** A task as the listing shows it. */
+export const TaskSummarySchema = z
+  .object({
+    task_id: z.string(),
+    status: z.enum(TASK_STATUSES),
+    create_at: z.string().nullable(),
+    updated_at: z.string().nullable(),
+    nodes: z.array(NodeSummarySchema),
+  })
+  .meta({ id: "TaskSummary" });
+
+/** Answer of `GET /v1/tasks`. */
+export const ListTasksResponseSchema = z
+  .object({
+    tasks: z.array(TaskSummarySchema),
+    next_cursor: z.string().nullable().describe("Pass as cursor for the next page; null after the last"),
+  })
+  .meta({
+    id: "ListTasksResponse",
+    example: {
+      tasks: [{ task_id: "task-5f0c…", status: "running", create_at: "2026-11-30T12:00:00.000Z", updated_at: "2026-11-30T12:00:01.000Z", nodes: [{ task_name: "ffmpeg.extract_keyframes", status: "IN_PROGRESS", progress: 40, duration: null, error: null }] }],
+      next_cursor: "1796040000000:task-5f0c…",
+    },
+  });

@@ -1,12 +1,12 @@
 import type { StageStatus } from "@wf/context";
 import type { Cluster, Redis } from "ioredis";
-import deleteTask from "./deleteTask-2.lua";
+import deleteTask from "./deleteTask-3.lua";
 import listNodes from "./listNodes-2.lua";
 import pruneNodes from "./pruneNodes-1.lua";
 import publishNodes from "./publishNodes-2.lua";
 import readTask from "./readTask-1.lua";
 import withdrawNodes from "./withdrawNodes-1.lua";
-import writeNode from "./writeNode-3.lua";
+import writeNode from "./writeNode.lua";
 import claimLease from "./claimLease-1.lua";
 import releaseLease from "./releaseLease-1.lua";
 import countRequest from "./countRequest-1.lua";
@@ -54,20 +54,31 @@ export function statusOfCode(code: number): StageStatus {
   return status;
 }
 
-/** The store's atomic operations, each one Lua script named after the number of keys it takes. */
+/** One node write, as `writeNode.lua` takes it. */
+export interface NodeWrite {
+  nodeKey: string;
+  indexKey: string;
+  ownerKey: string;
+  eventsKey: string;
+  encoded: string;
+  ttlSeconds: string;
+  taskName: string;
+  status: StageStatus | undefined;
+  /** The event appended to the task's stream (JSON). */
+  event: string;
+  check: WriteCheck;
+  attempt?: string | undefined;
+  owner?: string | undefined;
+  /** Listings to add the task to in the same script (only where they share a server with the task). */
+  listing?: { keys: string[]; taskId: string; nowMs: number; maxEntries: number } | undefined;
+}
+
+/**
+ * The store's atomic operations, each one Lua script named after the number of keys it takes
+ * (`writeNode.lua` takes four or more).
+ */
 export interface StoreCommands {
-  writeNode(
-    nodeKey: string,
-    indexKey: string,
-    ownerKey: string,
-    encoded: string,
-    ttlSeconds: string,
-    taskName: string,
-    status: StageStatus | undefined,
-    check: WriteCheck,
-    attempt?: string,
-    owner?: string,
-  ): Promise<number>;
+  writeNode(write: NodeWrite): Promise<number>;
   /**
    * `[[task name, value, …], [task name, type, …]]`: the indexed nodes that exist, and those whose
    * key holds another type. Members whose key expired are removed from the index.
@@ -79,7 +90,7 @@ export interface StoreCommands {
    */
   pruneNodes(indexKey: string, nodeKeyPrefix: string, taskNames: readonly string[]): Promise<string[]>;
   /** `[node keys removed, 1 when the index key was of another type]`. */
-  deleteTask(indexKey: string, ownerKey: string, nodeKeyPrefix: string): Promise<[number, 0 | 1]>;
+  deleteTask(indexKey: string, ownerKey: string, eventsKey: string, nodeKeyPrefix: string): Promise<[number, 0 | 1]>;
   publishNodes(heartbeats: string, nodes: string, nowMs: number, expiresMs: number, workerId: string, pairs: string[]): Promise<number>;
   /** `[task_name, worker_id, description, …]` of the live registrations. */
   listNodes(heartbeats: string, nodes: string, nowMs: number): Promise<string[]>;
@@ -93,10 +104,10 @@ export interface StoreCommands {
 }
 
 const SCRIPTS = {
-  wfWriteNode: { numberOfKeys: 3, lua: writeNode },
+  wfWriteNode: { lua: writeNode },
   wfReadTask: { numberOfKeys: 1, lua: readTask },
   wfPruneNodes: { numberOfKeys: 1, lua: pruneNodes },
-  wfDeleteTask: { numberOfKeys: 2, lua: deleteTask },
+  wfDeleteTask: { numberOfKeys: 3, lua: deleteTask },
   wfPublishNodes: { numberOfKeys: 2, lua: publishNodes },
   wfListNodes: { numberOfKeys: 2, lua: listNodes },
   wfWithdrawNodes: { numberOfKeys: 1, lua: withdrawNodes },
@@ -122,16 +133,22 @@ export function defineStoreCommands(redis: Redis | Cluster): StoreCommands {
     ((redis as unknown as Record<ScriptName, ScriptCall>)[name]).call(redis, ...args);
   return {
     // Arguments are kept few: each one costs on both sides of every write.
-    writeNode(nodeKey, indexKey, ownerKey, encoded, ttl, taskName, status, check, attempt, owner) {
-      const args = [nodeKey, indexKey, ownerKey, encoded, ttl, taskName, STATUS_CODES[status ?? "none"]];
-      if (owner) return call("wfWriteNode", ...args, check, attempt ?? "", owner) as Promise<number>;
-      if (attempt) return call("wfWriteNode", ...args, check, attempt) as Promise<number>;
+    writeNode(write) {
+      const listingKeys = write.listing?.keys ?? [];
+      const keys = [write.nodeKey, write.indexKey, write.ownerKey, write.eventsKey, ...listingKeys];
+      const args = [keys.length, ...keys, write.encoded, write.ttlSeconds, write.taskName, STATUS_CODES[write.status ?? "none"], write.event];
+      if (write.listing) {
+        const { taskId, nowMs, maxEntries } = write.listing;
+        return call("wfWriteNode", ...args, write.check, write.attempt ?? "", write.owner ?? "", taskId, nowMs, maxEntries) as Promise<number>;
+      }
+      if (write.owner) return call("wfWriteNode", ...args, write.check, write.attempt ?? "", write.owner) as Promise<number>;
+      if (write.attempt) return call("wfWriteNode", ...args, write.check, write.attempt) as Promise<number>;
       // The usual check is the script's default, so it costs no argument.
-      return (check === "index" ? call("wfWriteNode", ...args) : call("wfWriteNode", ...args, check)) as Promise<number>;
+      return (write.check === "index" ? call("wfWriteNode", ...args) : call("wfWriteNode", ...args, write.check)) as Promise<number>;
     },
     readTask: (indexKey, prefix) => call("wfReadTask", indexKey, prefix) as Promise<[string[], string[]]>,
     pruneNodes: (indexKey, prefix, taskNames) => call("wfPruneNodes", indexKey, prefix, ...taskNames) as Promise<string[]>,
-    deleteTask: (indexKey, ownerKey, prefix) => call("wfDeleteTask", indexKey, ownerKey, prefix) as Promise<[number, 0 | 1]>,
+    deleteTask: (indexKey, ownerKey, eventsKey, prefix) => call("wfDeleteTask", indexKey, ownerKey, eventsKey, prefix) as Promise<[number, 0 | 1]>,
     publishNodes: async (heartbeats, nodes, nowMs, expiresMs, workerId, pairs) =>
       (await call("wfPublishNodes", heartbeats, nodes, nowMs, expiresMs, workerId, ...pairs)) as number,
     listNodes: async (heartbeats, nodes, nowMs) => (await call("wfListNodes", heartbeats, nodes, nowMs)) as string[],

@@ -13,27 +13,38 @@
   A write that starts a new attempt (retry / re-run) replaces anything.
   A node that does not exist (never written, or expired) never blocks a write.
 
-  Every write runs this script, so its common path is kept to three calls (ZSCORE, SET, TTL;
-  ZADD too when the status changes) and its arguments to the few it needs.
+  Every write also appends an event (ARGV[5]) to the task's event stream, so that a reader of
+  the stream (the events route, on any gateway) sees every state change once, in order.
+
+  Every write runs this script, so its common path is kept to four calls (ZSCORE, SET, XADD,
+  TTL; ZADD too when the status changes) and its arguments to the few it needs.
 
   KEYS[1] node key
   KEYS[2] task index key (sorted set: task name -> status code)
   KEYS[3] task owner key (string: the team the task belongs to; expires with the index)
+  KEYS[4] task event stream (capped at about 1000 entries; expires with the index)
+  KEYS[5..] optional task listings (sorted sets: task id -> creation time in ms), given only on
+          a write that starts an attempt and only when they share a server with the task (not
+          on a Cluster: there the store updates them right after); the task is added once (NX),
+          entries older than the TTL and beyond ARGV[11] newest are trimmed.
   ARGV[1] encoded node view (JSON)
   ARGV[2] TTL in seconds
   ARGV[3] task name (the index member, and the stage to compare)
   ARGV[4] new status code
-  ARGV[5] optional mode:
+  ARGV[5] the event of this write (JSON; empty: none, for a view without its stage)
+  ARGV[6] optional mode:
           "new-attempt"  the write starts a new attempt: no status check
           "status-json"  read the stored status from the node's JSON instead of the index, for
                          keys that writers without an index may also write (scan read strategy)
           anything else: the index check
-  ARGV[6] optional attempt token (a job id): the write belongs to that attempt of the node, and
+  ARGV[7] optional attempt token (a job id): the write belongs to that attempt of the node, and
           is refused with SUPERSEDED (-2) unless the stored node exists and its stage carries
           `"job_id":"<token>"`. So a deleted task stays deleted and a replaced attempt cannot
           write over the one that replaced it.
-  ARGV[7] optional owner (a team): the write is refused with NOT_OWNER (-3) when the task belongs
+  ARGV[8] optional owner (a team): the write is refused with NOT_OWNER (-3) when the task belongs
           to another team; the first write of a task records its owner, atomically with its node.
+
+  ARGV[9], ARGV[10], ARGV[11] with KEYS[5..]: the task id, the time now (ms), the listing's bound.
 
   Returns WRITTEN (-1) when written, SUPERSEDED (-2), the stored status code when that refuses
   the write, or the
@@ -45,15 +56,15 @@ local SUPERSEDED = -2
 local NOT_OWNER = -3
 local ttl = tonumber(ARGV[2])
 local incoming = tonumber(ARGV[4])
-local mode = ARGV[5]
+local mode = ARGV[6]
 
-local token = ARGV[6]
+local token = ARGV[7]
 if token and token ~= "" then
   local current = redis.call("GET", KEYS[1])
   if not current or not string.find(current, '"job_id":"' .. token .. '"', 1, true) then return SUPERSEDED end
 end
 
-local owner = ARGV[7]
+local owner = ARGV[8]
 local claimOwner = false
 if owner and owner ~= "" then
   local current = redis.call("GET", KEYS[3])
@@ -94,6 +105,7 @@ redis.call("SET", KEYS[1], ARGV[1], "EX", ttl)
 if indexed ~= incoming then
   redis.call("ZADD", KEYS[2], incoming, ARGV[3])
 end
+if ARGV[5] ~= "" then redis.call("XADD", KEYS[4], "MAXLEN", "~", 1000, "*", "e", ARGV[5]) end
 -- The index must outlive its newest node: its expiry is extended, never shortened. It is
 -- extended past the node's by a margin (10% of the TTL, at most an hour), so that a node writing
 -- progress every second extends it once per margin rather than on every write. An index that
@@ -101,8 +113,18 @@ end
 local keep = ttl + math.min(math.ceil(ttl / 10), 3600)
 if redis.call("TTL", KEYS[2]) < ttl then
   redis.call("EXPIRE", KEYS[2], keep)
-  -- The owner lives exactly as long as the index: extended with it.
+  -- The owner and the events live exactly as long as the index: extended with it.
   if not claimOwner then redis.call("EXPIRE", KEYS[3], keep) end
+  redis.call("EXPIRE", KEYS[4], keep)
 end
 if claimOwner then redis.call("SET", KEYS[3], owner, "EX", redis.call("TTL", KEYS[2])) end
+if #KEYS > 4 then
+  local now = tonumber(ARGV[10])
+  for i = 5, #KEYS do
+    redis.call("ZADD", KEYS[i], "NX", now, ARGV[9])
+    redis.call("ZREMRANGEBYSCORE", KEYS[i], "-inf", now - keep * 1000)
+    redis.call("ZREMRANGEBYRANK", KEYS[i], 0, -(tonumber(ARGV[11]) + 1))
+    redis.call("EXPIRE", KEYS[i], keep)
+  end
+end
 return WRITTEN

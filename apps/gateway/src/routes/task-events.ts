@@ -1,0 +1,92 @@
+import type { Redis } from "ioredis";
+import { z } from "zod";
+import type { GatewayDeps, ZodApp } from "../deps.js";
+import { ApiError } from "../errors/api-error.js";
+import { followTask } from "../events/follow-task.js";
+import { startSse } from "../events/sse.js";
+import { commonErrors, ErrorResponseSchema, TaskParamsSchema } from "../schemas/tasks.js";
+import { requireTask } from "../tasks/require-task.js";
+
+/** A Redis stream id, as `Last-Event-ID` carries it back. */
+const EVENT_ID = /^\d{1,20}-\d{1,20}$/;
+
+const EventsHeadersSchema = z.object({
+  "last-event-id": z.string().regex(EVENT_ID, "not an event id this API sent").optional().describe("Resume after this event"),
+});
+
+/**
+ * `GET /v1/tasks/:id/events`: the task's node state changes as Server-Sent Events, read from the
+ * task's event stream in Redis (so any replica streams what any worker writes).
+ */
+export function registerTaskEvents(app: ZodApp, deps: GatewayDeps): void {
+  const open = new Set<AbortController>();
+  const maxStreams = deps.events?.maxStreams ?? 100;
+  const connect = deps.events?.connect ?? (() => {
+    if (deps.redis.isCluster) throw new Error("on a Redis Cluster, pass events.connect to open the event streams' connections");
+    return (deps.redis as Redis).duplicate();
+  });
+  // Streams never end on their own while nodes run: end them before the server waits for its connections.
+  app.addHook("preClose", async () => {
+    for (const controller of open) controller.abort();
+  });
+
+  app.get(
+    "/v1/tasks/:id/events",
+    {
+      schema: {
+        operationId: "followTaskEvents",
+        summary: "Follow a task: its node state changes as Server-Sent Events",
+        description: [
+          "Starts with one event per node (its current state), then one per change: data is a TaskEvent",
+          "(type created | running | succeeded | failed | cancelled | callback). The stream ends with",
+          "`event: end` (data {reason: finished | deleted}) once every node is final and its callback",
+          "settled. Send Last-Event-ID to resume after an event instead of starting from the current state.",
+        ].join(" "),
+        tags: ["tasks"],
+        params: TaskParamsSchema,
+        headers: EventsHeadersSchema,
+        response: {
+          200: z.string().describe("text/event-stream"),
+          400: ErrorResponseSchema,
+          404: ErrorResponseSchema,
+          ...commonErrors(),
+        },
+      },
+    },
+    async (request, reply) => {
+      const taskId = request.params.id;
+      await requireTask(deps.store, taskId, request.principal);
+      if (open.size >= maxStreams) throw new ApiError(503, "TOO_MANY_STREAMS", `this gateway already streams ${maxStreams} tasks; retry later`);
+      const controller = new AbortController();
+      const connection = connect();
+      connection.on("error", () => undefined);
+      open.add(controller);
+      reply.hijack();
+      const sse = startSse(reply.raw, { "x-request-id": String(request.id) });
+      const leave = () => controller.abort();
+      reply.raw.on("close", leave);
+      controller.signal.addEventListener("abort", () => connection.disconnect(), { once: true });
+      try {
+        const end = await followTask({
+          store: deps.store,
+          connection,
+          taskId,
+          lastEventId: request.headers["last-event-id"],
+          sse,
+          signal: controller.signal,
+          blockMs: deps.events?.keepAliveMs ?? 15_000,
+          callbackWaitMs: deps.events?.callbackWaitMs ?? 120_000,
+        });
+        if (end !== "left") sse.send({ reason: end }, { event: "end" });
+      } catch (error) {
+        request.log.warn({ err: error, taskId }, "task event stream failed");
+        sse.send({ reason: "error" }, { event: "end" });
+      } finally {
+        open.delete(controller);
+        reply.raw.off("close", leave);
+        connection.disconnect();
+        sse.end();
+      }
+    },
+  );
+}
