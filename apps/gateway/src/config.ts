@@ -43,6 +43,8 @@ export const GatewayEnvSchema = z.object({
   WF_RECONCILE_RECHECK_MS: z.coerce.number().int().min(100).default(60_000),
   /** Task event streams (`GET /v1/tasks/:id/events`) one gateway serves at once; each holds a Redis connection. */
   WF_EVENT_STREAMS_MAX: z.coerce.number().int().min(1).max(10_000).default(100),
+  /** Longest silence on a task event stream before a keep-alive comment (and a check that the task still exists). */
+  WF_EVENT_KEEPALIVE_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

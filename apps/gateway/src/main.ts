@@ -79,6 +79,7 @@ const app = await buildApp(
     events: {
       connect: () => connectRedis(config.REDIS_URL, { cluster, mode: "blocking" }),
       maxStreams: config.WF_EVENT_STREAMS_MAX,
+      keepAliveMs: config.WF_EVENT_KEEPALIVE_MS,
     },
   },
   { logger, bodyLimit: config.WF_BODY_LIMIT },

@@ -9,8 +9,8 @@ export type ConnectionMode =
   /** Commands wait for the connection to come back: for workers, and required by BullMQ workers. */
   | "patient"
   /**
-   * As `fail-fast` while Redis is away, but a command may take as long as it asks (`XREAD
-   * BLOCK`): for a connection of its own that one reader blocks.
+   * A connection of its own that one reader blocks (`XREAD BLOCK`): commands wait for the
+   * connection once, then fail (one retry, 1 s connect timeout), and may take as long as they ask.
    */
   | "blocking";
 
@@ -34,13 +34,15 @@ export function connectRedis(url: string, options: ConnectOptions): RedisConnect
     ...(failFast ? { connectTimeout: 1_000 } : {}),
     ...(options.mode === "fail-fast" ? { commandTimeout: 1_000 } : {}),
   };
+  // A blocking reader's own connection may queue its first command until it has connected.
+  const offlineQueue = options.mode !== "fail-fast";
   const retryStrategy = (attempt: number): number => Math.min(attempt * 100, 1_000);
   if (!options.cluster) {
-    return new Redis(url, { ...perNode, enableOfflineQueue: !failFast, retryStrategy });
+    return new Redis(url, { ...perNode, enableOfflineQueue: offlineQueue, retryStrategy });
   }
   const parsed = new URL(url);
   return new Cluster([{ host: parsed.hostname, port: Number(parsed.port || 6379) }], {
-    enableOfflineQueue: !failFast,
+    enableOfflineQueue: offlineQueue,
     clusterRetryStrategy: retryStrategy,
     redisOptions: {
       ...perNode,

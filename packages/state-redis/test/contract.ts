@@ -328,6 +328,8 @@ export function describeStoreContract(
       await store.updateWorkflowState(node("SUCCESS", { duration: 2.5 }));
       // A refused write (the status only moves forward) appends nothing.
       expect(await store.updateWorkflowState(node("IN_PROGRESS"))).toMatchObject({ written: false });
+      // Writing the same final status again is no change; recording the callback's outcome is.
+      expect(await store.updateWorkflowState(node("SUCCESS", { duration: 2.5 }))).toMatchObject({ written: true });
       await store.updateWorkflowState(node("SUCCESS", { duration: 2.5 }, { callback_status: "sent" }));
       const events = await store.readTaskEvents(taskId);
       expect(events.map(({ event }) => event.type)).toEqual(["created", "running", "succeeded", "callback"]);

@@ -105,7 +105,10 @@ redis.call("SET", KEYS[1], ARGV[1], "EX", ttl)
 if indexed ~= incoming then
   redis.call("ZADD", KEYS[2], incoming, ARGV[3])
 end
-if ARGV[5] ~= "" then redis.call("XADD", KEYS[4], "MAXLEN", "~", 1000, "*", "e", ARGV[5]) end
+-- A write that leaves a final status as it was is no change to report (a worker confirming the
+-- gateway's CANCELLED), unless it records the callback's outcome (events start {"type":"callback").
+local unchangedFinal = indexed == incoming and incoming >= 2 and string.sub(ARGV[5], 1, 18) ~= '{"type":"callback"'
+if ARGV[5] ~= "" and not unchangedFinal then redis.call("XADD", KEYS[4], "MAXLEN", "~", 1000, "*", "e", ARGV[5]) end
 -- The index must outlive its newest node: its expiry is extended, never shortened. It is
 -- extended past the node's by a margin (10% of the TTL, at most an hour), so that a node writing
 -- progress every second extends it once per margin rather than on every write. An index that

@@ -1,0 +1,22 @@
+export {
+  createWfClient,
+  type CancelTaskResponse,
+  type CreateTaskRequest,
+  type CreateTaskResponse,
+  type DeleteTaskResponse,
+  type FinalTaskStatus,
+  type ListTasksQuery,
+  type ListTasksResponse,
+  type NodeList,
+  type RetryTaskResponse,
+  type SupportedTasksResponse,
+  type TaskResultResponse,
+  type TaskStatusResponse,
+  type TaskSummary,
+  type WaitForOptions,
+  type WfClient,
+  type WfClientOptions,
+} from "./client.js";
+export { WfApiError, WfTimeoutError, isWfApiError } from "./errors.js";
+export type { EventsOptions, StreamEnd, TaskEvent, TaskStreamEvent } from "./events.js";
+export type { components, paths } from "./generated/openapi.js";
