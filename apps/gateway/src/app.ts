@@ -10,6 +10,7 @@ import { frameworkErrorReply, installErrorHandling } from "./errors/error-handle
 import { acceptEmptyJsonBodies } from "./routing/empty-json-body.js";
 import { createRouteMethods } from "./routing/route-methods.js";
 import { createGatewayMetrics } from "./metrics/gateway-metrics.js";
+import { dashboardRoot, serveDashboard } from "./dashboard/serve-dashboard.js";
 import { registerCancelTask } from "./routes/cancel-task.js";
 import { registerCreateTask } from "./routes/create-task.js";
 import { registerDeleteTask } from "./routes/delete-task.js";
@@ -25,6 +26,8 @@ export interface BuildAppOptions {
   logger?: Logger;
   /** Largest accepted body in bytes. Default 1 MiB. */
   bodyLimit?: number;
+  /** Serve the dashboard (`@wf/dashboard`) at `/ui/`. Default true (skipped, with a warning, when it is not built). */
+  dashboard?: boolean;
 }
 
 /**
@@ -74,6 +77,11 @@ export async function buildApp(deps: GatewayDeps, options: BuildAppOptions = {})
   await app.register(swaggerUi, { routePrefix: "/docs" });
   // Where FastAPI serves it, for clients and tools of the original.
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+  if (options.dashboard !== false) {
+    const root = dashboardRoot();
+    if (root) await serveDashboard(app, root);
+    else options.logger?.warn("the dashboard (@wf/dashboard) is not built: /ui is not served");
+  }
 
   registerCreateTask(app, deps);
   registerTaskStatus(app, deps);

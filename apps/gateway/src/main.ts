@@ -82,7 +82,7 @@ const app = await buildApp(
       keepAliveMs: config.WF_EVENT_KEEPALIVE_MS,
     },
   },
-  { logger, bodyLimit: config.WF_BODY_LIMIT },
+  { logger, bodyLimit: config.WF_BODY_LIMIT, dashboard: config.WF_DASHBOARD },
 );
 const callbacks = startCallbackDelivery({
   store,

@@ -21,6 +21,8 @@ export type TaskSummary = Schemas["TaskSummary"];
 export type ListTasksQuery = NonNullable<paths["/v1/tasks"]["get"]["parameters"]["query"]>;
 /** Answer of `nodes`. */
 export type NodeList = Schemas["NodeList"];
+/** Answer of `services`. */
+export type ServiceList = Schemas["ServiceList"];
 /** Answer of `retry`. */
 export type RetryTaskResponse = paths["/v1/tasks/{id}/retry"]["post"]["responses"][200]["content"]["application/json"];
 /** Answer of `cancel`. */
@@ -61,6 +63,8 @@ export interface WfClient {
   supportedTasks(): Promise<SupportedTasksResponse>;
   /** The nodes live workers run, with the JSON Schema of each node's input. */
   nodes(): Promise<NodeList>;
+  /** Each service with live workers: its nodes, live workers and queue job counts. */
+  services(): Promise<ServiceList>;
   /**
    * The task's node events as they happen (`GET /v1/tasks/:id/events`): first the current state
    * of every node, then each change; returns when every node is final or the task is deleted.
@@ -98,6 +102,7 @@ export function createWfClient(options: WfClientOptions): WfClient {
     delete: (taskId, deleteOptions = {}) => data(api.POST("/v1/tasks/{id}/delete", { ...path(taskId), body: { force: deleteOptions.force ?? false } })),
     supportedTasks: () => data(api.GET("/v1/tasks/supported-tasks")),
     nodes: () => data(api.GET("/v1/nodes")),
+    services: () => data(api.GET("/v1/services")),
     events: (taskId, eventsOptions) =>
       followEvents(
         (lastEventId, signal) =>

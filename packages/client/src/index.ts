@@ -9,6 +9,7 @@ export {
   type ListTasksResponse,
   type NodeList,
   type RetryTaskResponse,
+  type ServiceList,
   type SupportedTasksResponse,
   type TaskResultResponse,
   type TaskStatusResponse,

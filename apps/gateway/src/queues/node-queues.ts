@@ -95,6 +95,18 @@ export class NodeQueues {
   }
 
   /** Closes every queue opened so far. */
+  /** Job counts of a service's queue (`<service>_queue`): waiting, active, delayed, failed, completed. */
+  async depth(service: string): Promise<{ waiting: number; active: number; delayed: number; failed: number; completed: number }> {
+    const counts = await this.#queue(`${service}_queue`).getJobCounts("waiting", "active", "delayed", "failed", "completed");
+    return {
+      waiting: counts["waiting"] ?? 0,
+      active: counts["active"] ?? 0,
+      delayed: counts["delayed"] ?? 0,
+      failed: counts["failed"] ?? 0,
+      completed: counts["completed"] ?? 0,
+    };
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.#queues.values()].map((queue) => queue.close()));
   }

@@ -104,4 +104,45 @@ export function registerServiceRoutes(app: ZodApp, deps: GatewayDeps): void {
       })),
     }),
   );
+
+  app.get(
+    "/v1/services",
+    {
+      schema: {
+        operationId: "listServices",
+        summary: "Each service with live workers: its nodes, live workers, and its queue's job counts",
+        tags: ["service"],
+        response: {
+          200: z
+            .object({
+              services: z.array(
+                z.object({
+                  service: z.string(),
+                  queue: z.string().describe("<service>_queue"),
+                  nodes: z.array(z.string()),
+                  workers: z.number().describe("Live workers of the service (the most of any of its nodes)"),
+                  jobs: z.object({ waiting: z.number(), active: z.number(), delayed: z.number(), failed: z.number(), completed: z.number() }),
+                }),
+              ),
+            })
+            .meta({ id: "ServiceList" }),
+          ...commonErrors(),
+        },
+      },
+    },
+    async () => {
+      const nodes = await deps.nodes.list();
+      const byService = groupByService(nodes.map((node) => node.name));
+      const services = await Promise.all(
+        Object.entries(byService).map(async ([service, names]) => ({
+          service,
+          queue: `${service}_queue`,
+          nodes: names,
+          workers: Math.max(0, ...nodes.filter((node) => names.includes(node.name)).map((node) => node.workers)),
+          jobs: await deps.queues.depth(service),
+        })),
+      );
+      return { services };
+    },
+  );
 }

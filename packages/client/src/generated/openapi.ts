@@ -194,6 +194,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/services": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Each service with live workers: its nodes, live workers, and its queue's job counts */
+        get: operations["listServices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -410,6 +427,23 @@ export interface components {
                 };
             }[];
         };
+        ServiceListInput: {
+            services: {
+                service: string;
+                /** @description <service>_queue */
+                queue: string;
+                nodes: string[];
+                /** @description Live workers of the service (the most of any of its nodes) */
+                workers: number;
+                jobs: {
+                    waiting: number;
+                    active: number;
+                    delayed: number;
+                    failed: number;
+                    completed: number;
+                };
+            }[];
+        };
         SingleNodeResult: {
             task_name: string;
             /** @enum {string|null} */
@@ -619,6 +653,23 @@ export interface components {
                 /** @description JSON Schema of input_data */
                 input_schema: {
                     [key: string]: unknown;
+                };
+            }[];
+        };
+        ServiceList: {
+            services: {
+                service: string;
+                /** @description <service>_queue */
+                queue: string;
+                nodes: string[];
+                /** @description Live workers of the service (the most of any of its nodes) */
+                workers: number;
+                jobs: {
+                    waiting: number;
+                    active: number;
+                    delayed: number;
+                    failed: number;
+                    completed: number;
                 };
             }[];
         };
@@ -1394,6 +1445,53 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["NodeList"];
+                };
+            };
+            /** @description No API key, or one this gateway does not know */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The team's rate limit or active-node quota is reached (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Redis is unreachable or full */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    listServices: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceList"];
                 };
             };
             /** @description No API key, or one this gateway does not know */

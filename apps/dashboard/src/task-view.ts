@@ -1,0 +1,112 @@
+import type { TaskEvent, TaskResultResponse, WfClient } from "@wf/client";
+import { formatDuration, h, showError, statusBadge } from "./dom.js";
+
+type Stage = TaskResultResponse["context"]["stages"][string];
+
+interface NodeRow {
+  status: HTMLElement;
+  progress: HTMLElement;
+  duration: HTMLElement;
+  error: HTMLElement;
+  output: HTMLElement;
+}
+
+function outputsOf(stage: Stage | undefined): string {
+  return stage?.output ? JSON.stringify(stage.output, null, 2) : "—";
+}
+
+/**
+ * One task: every node (status, duration, progress, error, outputs), kept live from the task's
+ * event stream; cancel, retry and delete buttons.
+ */
+export function renderTask(view: HTMLElement, client: WfClient, taskId: string, signal: AbortSignal): void {
+  const message = h("div");
+  const taskStatus = h("span", { id: "task-status" });
+  const nodes = h("tbody");
+  const rows = new Map<string, NodeRow>();
+  const button = (label: string, action: () => Promise<unknown>) => {
+    const element = h("button", { type: "button", "data-action": label.toLowerCase() }, label);
+    element.addEventListener("click", () => {
+      element.disabled = true;
+      action()
+        .catch((error: unknown) => showError(message, error))
+        .finally(() => (element.disabled = false));
+    });
+    return element;
+  };
+  const refreshStatus = async (): Promise<void> => {
+    const status = await client.status(taskId);
+    taskStatus.replaceChildren(statusBadge(status.status));
+  };
+
+  const rowFor = (taskName: string): NodeRow => {
+    let row = rows.get(taskName);
+    if (!row) {
+      row = { status: h("td"), progress: h("td"), duration: h("td"), error: h("td", { class: "error-text" }), output: h("td", {}, h("pre")) };
+      rows.set(taskName, row);
+      nodes.append(h("tr", { "data-node": taskName }, h("td", {}, taskName), row.status, row.progress, row.duration, row.error, row.output));
+    }
+    return row;
+  };
+  const showStage = (taskName: string, stage: Stage): void => {
+    const row = rowFor(taskName);
+    row.status.replaceChildren(statusBadge(stage.status));
+    const progress = typeof stage["progress"] === "number" ? stage["progress"] : null;
+    row.progress.replaceChildren(progress === null ? "—" : h("progress", { max: "100", value: String(progress) }));
+    row.duration.textContent = formatDuration(stage.duration);
+    row.error.textContent = stage.error ?? "";
+    row.output.replaceChildren(h("pre", {}, outputsOf(stage)));
+  };
+  const showEvent = (event: TaskEvent): void => {
+    const row = rowFor(event.task_name);
+    row.status.replaceChildren(statusBadge(event.status));
+    row.progress.replaceChildren(event.progress === null ? "—" : h("progress", { max: "100", value: String(event.progress) }));
+    if (event.duration !== null) row.duration.textContent = formatDuration(event.duration);
+    row.error.textContent = event.error ?? "";
+  };
+
+  const follow = async (): Promise<void> => {
+    const result = await client.result(taskId);
+    if (signal.aborted) return;
+    taskStatus.replaceChildren(statusBadge(result.status));
+    for (const [taskName, stage] of Object.entries(result.context.stages)) showStage(taskName, stage);
+    const stream = client.events(taskId, { signal });
+    for (let next = await stream.next(); !next.done; next = await stream.next()) {
+      showEvent(next.value.event);
+      if (["succeeded", "failed", "cancelled"].includes(next.value.event.type)) {
+        // Outputs and the task's own status come with the full state.
+        const latest = await client.result(taskId);
+        for (const [taskName, stage] of Object.entries(latest.context.stages)) showStage(taskName, stage);
+        taskStatus.replaceChildren(statusBadge(latest.status));
+      }
+    }
+    await refreshStatus();
+  };
+
+  view.replaceChildren(
+    h("p", {}, h("a", { href: "#/" }, "← all tasks")),
+    h("h2", {}, "Task ", h("code", {}, taskId), " ", taskStatus),
+    h(
+      "div",
+      { class: "actions" },
+      button("Cancel", async () => {
+        await client.cancel(taskId);
+        await refreshStatus();
+      }),
+      button("Retry", async () => {
+        const retried = await client.retry(taskId);
+        location.hash = `#/tasks/${encodeURIComponent(retried.task_id)}`;
+      }),
+      button("Delete", async () => {
+        if (!confirm(`Delete ${taskId}, its files and its state?`)) return;
+        await client.delete(taskId, { force: true });
+        location.hash = "#/";
+      }),
+    ),
+    message,
+    h("table", { class: "nodes" }, h("thead", {}, h("tr", {}, ...["Node", "Status", "Progress", "Duration", "Error", "Output"].map((title) => h("th", {}, title)))), nodes),
+  );
+  follow().catch((error: unknown) => {
+    if (!signal.aborted) showError(message, error);
+  });
+}
