@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what wf needs when it is missing: pnpm 12.4.2 (npm), redis-server, ffmpeg and python3-redis (apt),
-# and for the container image tests (skipped with WF_SKIP_IMAGES=1) podman, buildah, runc and debootstrap.
+# Debian's chromium (the dashboard's browser test), and for the container image tests (skipped with
+# WF_SKIP_IMAGES=1) podman, buildah, runc and debootstrap.
 # Safe to run again: it changes nothing that is already there.
 set -euo pipefail
 
@@ -37,6 +38,11 @@ fi
 if ! command -v ffmpeg >/dev/null 2>&1 || ! command -v ffprobe >/dev/null 2>&1; then
   echo "installing ffmpeg" >&2
   apt_install ffmpeg
+fi
+# The dashboard's end-to-end test drives Debian's Chromium with playwright-core (never `playwright install`).
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "installing chromium" >&2
+  apt_install chromium
 fi
 # The image tests build and run the container images with podman (as root; no Docker daemon needed).
 if [ "${WF_SKIP_IMAGES:-0}" != 1 ]; then

@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 // dependency, at the version the lockfile resolves, must accept every Node version we accept.
 
 const root = join(import.meta.dirname, "..", "..");
-const packages = ["packages/context", "packages/protocol", "packages/state-redis", "packages/client", "apps/gateway", "apps/worker"];
+const packages = ["packages/context", "packages/protocol", "packages/state-redis", "packages/client", "apps/dashboard", "apps/gateway", "apps/worker"];
 
 /**
  * Dependencies whose declared range is narrower than ours, and why they still run on ours.
