@@ -65,7 +65,7 @@ describe("end to end on a Redis Cluster (3 masters)", () => {
     expect((await probeMedia(final.result.output?.audio_path as string)).streams[0]).toMatchObject({ sample_rate: "16000", channels: 1 });
 
     const stateKeys = (await keysContaining(taskId)).filter((key) => !key.startsWith("{bull}"));
-    expect(stateKeys).toEqual([`{${taskId}}:node:ffmpeg.extract_audio`, `{${taskId}}:nodes`]);
+    expect([...stateKeys].sort()).toEqual([`{${taskId}}:events`, `{${taskId}}:node:ffmpeg.extract_audio`, `{${taskId}}:nodes`]);
     const slots = new Set(await Promise.all(stateKeys.map((key) => client.cluster("KEYSLOT", key))));
     expect(slots.size).toBe(1);
 
