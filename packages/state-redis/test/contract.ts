@@ -319,9 +319,9 @@ export function describeStoreContract(
       const redis = connect();
       const store = storeFor();
       const taskId = uniqueTaskId();
-      const node = (status: string, stage: object = {}, extra: object = {}) => {
+      const node = (status: string, stage: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) => {
         const context = buildContext(taskId, "ffmpeg.extract_audio", status);
-        return { ...context, ...extra, stages: { "ffmpeg.extract_audio": { ...context.stages["ffmpeg.extract_audio"], ...stage } } };
+        return { ...context, ...extra, stages: { "ffmpeg.extract_audio": { ...context.stages["ffmpeg.extract_audio"], status, ...stage } } };
       };
       await store.createWorkflowState(node("PENDING", { output: null, duration: null }));
       await store.updateWorkflowState(node("IN_PROGRESS", { output: null, duration: null, progress: 40 }));

@@ -1,0 +1,219 @@
+#!/usr/bin/env node
+// From request to finished node, side by side with bare BullMQ on this machine.
+//   bare: Queue.add -> a no-op BullMQ Worker (own process), until every job is completed;
+//   wf:   POST /v1/tasks (gateway process) -> a wf worker running `bench.noop` (own process),
+//         until every node is SUCCESS in Redis.
+// Same Redis, same job count, requests in flight and worker concurrency; rounds alternate and
+// the median round is reported, with POST->SUCCESS p50/p99 at idle and under load and the CPU
+// time per task of each process (Redis from INFO).
+// Usage: pnpm bench:e2e [-- --tasks 2000 --in-flight 32 --concurrency 8 --rounds 3 --idle 200]
+import { spawn } from "node:child_process";
+import { mkdtemp, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Queue, QueueEvents } from "bullmq";
+import { Redis } from "ioredis";
+import { freePort, startRedisServer } from "@wf/testing";
+
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const TASKS = arg("tasks", 2000);
+const IN_FLIGHT = arg("in-flight", 32);
+const CONCURRENCY = arg("concurrency", 8);
+const ROUNDS = arg("rounds", 3);
+const IDLE = arg("idle", 200);
+
+const here = new URL(".", import.meta.url).pathname;
+const gatewayMain = new URL("../../apps/gateway/dist/main.js", import.meta.url).pathname;
+const redisServer = await startRedisServer();
+const redis = new Redis(redisServer.url);
+const shared = await mkdtemp(join(tmpdir(), "wf-bench-e2e-"));
+const CLOCK_TICKS = 100;
+
+function startProcess(script, env) {
+  const child = spawn(process.execPath, [script], { env: { ...process.env, REDIS_URL: redisServer.url, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+  const ready = new Promise((resolve, reject) => {
+    child.stdout.on("data", (chunk) => chunk.toString().includes("ready") && resolve());
+    child.once("exit", (code) => reject(new Error(`${script} exited with ${code}`)));
+  });
+  ready.catch(() => undefined); // awaited where it matters; an exit at the end is expected
+  return { child, ready };
+}
+
+/** CPU seconds a process has used (user + system), from /proc. */
+async function cpuSeconds(pid) {
+  const fields = (await readFile(`/proc/${pid}/stat`, "utf8")).split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+async function redisCpuSeconds() {
+  const info = await redis.info("cpu");
+  const value = (name) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? 0);
+  return value("used_cpu_user") + value("used_cpu_sys") + value("used_cpu_user_children") + value("used_cpu_sys_children");
+}
+
+/** Runs `count` calls of `one(i)` with `inFlight` at a time. */
+async function pool(count, inFlight, one) {
+  let next = 0;
+  await Promise.all(Array.from({ length: inFlight }, async () => {
+    while (next < count) await one(next++);
+  }));
+}
+
+const percentile = (values, p) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+};
+const median = (values) => percentile(values, 50);
+
+async function until(check, what, timeoutMs = 120_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+// --- bare BullMQ -----------------------------------------------------------------------------
+let bareRound = 0;
+async function bare() {
+  const queueName = `bare_${bareRound++}`;
+  const worker = startProcess(join(here, "bare-worker.mjs"), { QUEUE: queueName, CONCURRENCY: String(CONCURRENCY) });
+  await worker.ready;
+  const queue = new Queue(queueName, { connection: new Redis(redisServer.url, { maxRetriesPerRequest: null }) });
+  const cpu0 = [await cpuSeconds(worker.child.pid), await redisCpuSeconds()];
+  const started = performance.now();
+  await pool(TASKS, IN_FLIGHT, (i) => queue.add("noop", { n: i }));
+  await until(async () => (await queue.getJobCounts("completed")).completed >= TASKS, "bare jobs");
+  const seconds = (performance.now() - started) / 1000;
+  const cpu1 = [await cpuSeconds(worker.child.pid), await redisCpuSeconds()];
+  const jobs = await queue.getJobs(["completed"], 0, TASKS);
+  const latencies = jobs.map((job) => job.finishedOn - job.timestamp);
+  // Idle: one job at a time, add -> completed event.
+  const events = new QueueEvents(queueName, { connection: new Redis(redisServer.url, { maxRetriesPerRequest: null }) });
+  await events.waitUntilReady();
+  const idle = [];
+  for (let i = 0; i < IDLE; i += 1) {
+    const t = performance.now();
+    const job = await queue.add("noop", { n: i });
+    await job.waitUntilFinished(events);
+    idle.push(performance.now() - t);
+  }
+  await events.close();
+  await queue.obliterate({ force: true });
+  await queue.close();
+  worker.child.kill("SIGTERM");
+  return {
+    rate: TASKS / seconds,
+    loadP50: median(latencies),
+    loadP99: percentile(latencies, 99),
+    idleP50: median(idle),
+    idleP99: percentile(idle, 99),
+    cpu: { worker: ((cpu1[0] - cpu0[0]) / TASKS) * 1e6, redis: ((cpu1[1] - cpu0[1]) / TASKS) * 1e6 },
+  };
+}
+
+// --- wf --------------------------------------------------------------------------------------
+const port = await freePort();
+const metricsPort = await freePort();
+const gateway = startProcess(gatewayMain, { PORT: String(port), HOST: "127.0.0.1", WF_SHARED_ROOT: shared, LOG_LEVEL: "warn" });
+const wfWorker = startProcess(join(here, "noop-worker.mjs"), { WF_SHARED_ROOT: shared, WF_CONCURRENCY: String(CONCURRENCY), WF_METRICS_PORT: String(metricsPort) });
+await Promise.all([wfWorker.ready]);
+await until(async () => (await fetch(`http://127.0.0.1:${port}/v1/tasks/health`).then((r) => r.ok, () => false)), "the gateway", 20_000);
+await until(async () => {
+  const body = await fetch(`http://127.0.0.1:${port}/v1/tasks/supported-tasks`).then((r) => r.json(), () => ({}));
+  return body.supported_tasks?.bench?.includes("bench.noop");
+}, "bench.noop to be registered", 20_000);
+
+const succeeded = async () => {
+  const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  return Number(/wf_node_duration_seconds_count\{node="bench.noop",outcome="SUCCESS"\} (\d+)/.exec(text)?.[1] ?? 0);
+};
+const create = async (n) => {
+  const response = await fetch(`http://127.0.0.1:${port}/v1/tasks`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ task_name: "bench.noop", input_data: { n } }),
+  });
+  if (!response.ok) throw new Error(`POST /v1/tasks answered ${response.status}: ${await response.text()}`);
+  return (await response.json()).task_id;
+};
+
+async function wf() {
+  const before = await succeeded();
+  const cpu0 = [await cpuSeconds(gateway.child.pid), await cpuSeconds(wfWorker.child.pid), await redisCpuSeconds()];
+  const posted = new Map();
+  const started = performance.now();
+  await pool(TASKS, IN_FLIGHT, async (i) => {
+    const at = Date.now();
+    posted.set(await create(i), at);
+  });
+  await until(async () => (await succeeded()) - before >= TASKS, "wf nodes");
+  const seconds = (performance.now() - started) / 1000;
+  const cpu1 = [await cpuSeconds(gateway.child.pid), await cpuSeconds(wfWorker.child.pid), await redisCpuSeconds()];
+  // Under load: POST sent -> the SUCCESS write's updated_at (same clock), for every task.
+  const latencies = [];
+  const ids = [...posted.keys()];
+  for (let i = 0; i < ids.length; i += 500) {
+    const values = await redis.mget(ids.slice(i, i + 500).map((id) => `${id}:node:bench.noop`));
+    values.forEach((value, j) => latencies.push(Date.parse(JSON.parse(value).updated_at) - posted.get(ids[i + j])));
+  }
+  // Idle: one task at a time, POST -> its `succeeded` event (a blocking read of its stream).
+  const reader = new Redis(redisServer.url);
+  const idle = [];
+  for (let i = 0; i < IDLE; i += 1) {
+    const t = performance.now();
+    const taskId = await create(i);
+    let last = "0-0";
+    for (let done = false; !done; ) {
+      const reply = await reader.xread("BLOCK", 5000, "STREAMS", `${taskId}:events`, last);
+      for (const [id, fields] of reply?.[0]?.[1] ?? []) {
+        last = id;
+        if (JSON.parse(fields[1]).type === "succeeded") done = true;
+      }
+    }
+    idle.push(performance.now() - t);
+  }
+  reader.disconnect();
+  return {
+    rate: TASKS / seconds,
+    loadP50: median(latencies),
+    loadP99: percentile(latencies, 99),
+    idleP50: median(idle),
+    idleP99: percentile(idle, 99),
+    cpu: {
+      gateway: ((cpu1[0] - cpu0[0]) / TASKS) * 1e6,
+      worker: ((cpu1[1] - cpu0[1]) / TASKS) * 1e6,
+      redis: ((cpu1[2] - cpu0[2]) / TASKS) * 1e6,
+    },
+  };
+}
+
+// --- rounds ----------------------------------------------------------------------------------
+const results = { bare: [], wf: [] };
+for (let round = 0; round < ROUNDS; round += 1) {
+  results.bare.push(await bare());
+  results.wf.push(await wf());
+  console.log(`round ${round + 1}: bare ${results.bare.at(-1).rate.toFixed(0)}/s, wf ${results.wf.at(-1).rate.toFixed(0)}/s`);
+}
+const pick = (list, get) => median(list.map(get));
+const fmt = (n, digits = 1) => n.toFixed(digits);
+const bareRate = pick(results.bare, (r) => r.rate);
+const wfRate = pick(results.wf, (r) => r.rate);
+console.log(`\nnode ${process.version}; ${TASKS} tasks per round, ${IN_FLIGHT} in flight, worker concurrency ${CONCURRENCY}, ${ROUNDS} rounds (median)\n`);
+console.log("| path | tasks/s | idle p50 | idle p99 | load p50 | load p99 | CPU µs/task |");
+console.log("| --- | --- | --- | --- | --- | --- | --- |");
+console.log(
+  `| bare BullMQ | ${fmt(bareRate, 0)} | ${fmt(pick(results.bare, (r) => r.idleP50))} ms | ${fmt(pick(results.bare, (r) => r.idleP99))} ms | ${fmt(pick(results.bare, (r) => r.loadP50), 0)} ms | ${fmt(pick(results.bare, (r) => r.loadP99), 0)} ms | worker ${fmt(pick(results.bare, (r) => r.cpu.worker), 0)}, redis ${fmt(pick(results.bare, (r) => r.cpu.redis), 0)} |`,
+);
+console.log(
+  `| wf (POST -> SUCCESS) | ${fmt(wfRate, 0)} | ${fmt(pick(results.wf, (r) => r.idleP50))} ms | ${fmt(pick(results.wf, (r) => r.idleP99))} ms | ${fmt(pick(results.wf, (r) => r.loadP50), 0)} ms | ${fmt(pick(results.wf, (r) => r.loadP99), 0)} ms | gateway ${fmt(pick(results.wf, (r) => r.cpu.gateway), 0)}, worker ${fmt(pick(results.wf, (r) => r.cpu.worker), 0)}, redis ${fmt(pick(results.wf, (r) => r.cpu.redis), 0)} |`,
+);
+console.log(`\nwf / bare BullMQ: ${fmt((wfRate / bareRate) * 100, 0)}% (target >= 50%); wf idle POST->SUCCESS p50 ${fmt(pick(results.wf, (r) => r.idleP50))} ms (target <= 5 ms)`);
+
+gateway.child.kill("SIGTERM");
+wfWorker.child.kill("SIGTERM");
+redis.disconnect();
+await redisServer.stop();
+process.exit(0);
