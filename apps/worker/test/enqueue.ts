@@ -12,20 +12,23 @@ export async function enqueueNode(
   queue: Queue,
   taskName: string,
   inputData: Record<string, unknown>,
-  options: { taskId?: string; callbackUrl?: string } = {},
+  /** `handOver`: the job carries the node's state as the gateway wrote it (`pending_view`). */
+  options: { taskId?: string; callbackUrl?: string; handOver?: boolean } = {},
 ): Promise<{ taskId: string; jobId: string }> {
   const taskId = options.taskId ?? `task-${randomUUID()}`;
   const jobId = `${taskId}.${taskName}.${randomBytes(4).toString("hex")}`;
   const masked = maskSecrets(inputData);
   const existing = await store.getWorkflowState(taskId);
-  await store.createWorkflowState({
+  const pending = {
     workflow_id: taskId,
     create_at: existing?.create_at ?? new Date().toISOString(),
-    status: "pending",
+    status: "pending" as const,
     input_params: { task_name: taskName, input_data: masked, callback_url: options.callbackUrl ?? null },
-    stages: { [taskName]: { status: "PENDING", input_params: masked, output: null, error: null, duration: null, job_id: jobId } },
+    stages: { [taskName]: { status: "PENDING" as const, input_params: masked, output: null, error: null, duration: null, job_id: jobId } },
     error: null,
-  });
-  await queue.add(taskName, { task_id: taskId, task_name: taskName, input_data: inputData, callback_url: options.callbackUrl ?? null }, { jobId });
+  };
+  await store.createWorkflowState(pending);
+  const data = { task_id: taskId, task_name: taskName, input_data: inputData, callback_url: options.callbackUrl ?? null };
+  await queue.add(taskName, options.handOver ? { ...data, pending_view: pending } : data, { jobId });
   return { taskId, jobId };
 }

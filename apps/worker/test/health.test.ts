@@ -36,13 +36,18 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
 });
 
+/** Fails with `what` instead of hanging the hook when a step does not finish. */
+const within = <T>(what: string, promise: Promise<T>, ms = 20_000): Promise<T> =>
+  Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms).unref())]);
+
 afterAll(async () => {
-  await new Promise((resolve) => http.close(resolve));
-  await worker.close();
+  http.closeAllConnections(); // fetch keeps its connection alive
+  await within("closing the health server", new Promise((resolve) => http.close(resolve)));
+  await within("worker.close() after a Redis restart", worker.close());
   redis.disconnect();
   await server.stop();
   await rm(root, { recursive: true, force: true });
-});
+}, 60_000);
 
 describe("worker health endpoints", () => {
   it("is healthy with Redis up and a fresh heartbeat", async () => {

@@ -461,6 +461,21 @@ describe("worker", () => {
     }
   });
 
+  it("starts from the state a job hands over, and still runs nothing for a node that is gone", async () => {
+    const { taskId, jobId } = await enqueueNode(store, queueFor("test"), "test.echo", { text: "handed over" }, { handOver: true });
+    expect(await jobOutcome(jobId)).toBe("SUCCESS");
+    expect((await store.getNodeState(taskId, "test.echo"))?.stages["test.echo"]).toMatchObject({ status: "SUCCESS", job_id: jobId, output: { text: "handed over" } });
+
+    // The job carries a view, but its node was deleted before the worker took the job: the
+    // attempt token of the first write refuses it, and nothing is recreated.
+    const gone = `task-${randomUUID()}`;
+    const goneJob = `${gone}.test.echo.1`;
+    const view = { workflow_id: gone, status: "pending", input_params: { task_name: "test.echo", input_data: { text: "x" } }, stages: { "test.echo": { status: "PENDING", job_id: goneJob } } };
+    await queueFor("test").add("test.echo", { task_id: gone, task_name: "test.echo", input_data: { text: "x" }, pending_view: view }, { jobId: goneJob });
+    expect(await jobOutcome(goneJob)).toBe("SKIPPED");
+    expect(await redis.exists(store.nodeKey(gone, "test.echo"))).toBe(0);
+  });
+
   it("does not run a job whose node state is corrupt (its attempt cannot be proven), and counts it", async () => {
     const corruptCount = async (): Promise<number> =>
       Number(/wf_corrupt_node_states_total (\d+)/.exec(await worker.metrics.registry.metrics())?.[1]);

@@ -13,6 +13,13 @@ export const NodeJobDataSchema = z.object({
   callback_url: z.string().nullish(),
   /** Folders the requesting team's inputs are confined to (within the worker's own roots). */
   input_roots: z.array(z.string()).optional(),
+  /**
+   * The node's state exactly as the gateway wrote it with the job (a `WorkflowContext`, secrets
+   * masked), so the worker starts without reading it back. The worker's first write still proves
+   * that the node is this job's attempt and not finished (the store's attempt token and status
+   * rule). Absent from jobs of gateways before it: the worker then reads the node.
+   */
+  pending_view: z.looseObject({}).optional(),
 });
 
 /** The payload of a node job. */

@@ -33,11 +33,12 @@ export function registerCreateTask(app: ZodApp, deps: GatewayDeps): void {
       const callback = request.body.callback ?? undefined;
       await assertRunnable(deps, taskName, inputData);
       if (callback !== undefined) await assertCallbackUrl(callback, deps.callbackPolicy);
-      const taskId = request.body.task_id ?? `task-${randomUUID()}`;
-      const [existing, owner] = await Promise.all([
-        deps.store.getWorkflowState(taskId),
-        ownerForCheck(deps.store, request.principal, taskId),
-      ]);
+      const given = request.body.task_id ?? undefined;
+      const taskId = given ?? `task-${randomUUID()}`;
+      // A task id generated here names no task yet: nothing to read back.
+      const [existing, owner] = given
+        ? await Promise.all([deps.store.getWorkflowState(taskId), ownerForCheck(deps.store, request.principal, taskId)])
+        : [null, null];
       // Another team's task is not found, whether it exists or not.
       if ((existing || owner) && !canSee(request.principal, owner)) throw taskNotFound(taskId);
       const stage = existing?.stages[taskName];

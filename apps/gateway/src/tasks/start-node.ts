@@ -107,14 +107,18 @@ export async function startNode(deps: GatewayDeps, request: NodeRequest, log: Fa
       throw new ApiError(429, "TOO_MANY_ACTIVE_TASKS", `team ${principal.team} already has ${max} pending or running nodes; retry when some finish`);
     }
   }
-  await deps.active?.add(taskId, taskName, Date.now() + (deps.reconcileGraceMs ?? RECONCILE_DEFAULTS.graceMs));
   const owner = request.owner ?? ownerOf(principal);
-  const written = await deps.store.createWorkflowState(pending, owner ? { owner } : {});
+  // Sent together (one socket write, run in this order): the reconciler learns of the node
+  // before it exists, so even a gateway that dies here leaves nothing pending for long.
+  const [, written] = await Promise.all([
+    deps.active?.add(taskId, taskName, Date.now() + (deps.reconcileGraceMs ?? RECONCILE_DEFAULTS.graceMs)),
+    deps.store.createWorkflowState(pending, owner ? { owner } : {}),
+  ]);
   if (!written.written) throw taskNotFound(taskId); // another team's task, created meanwhile
   try {
     const inputRoots = principal.kind === "team" ? principal.entry.input_roots : undefined;
     await deps.queues.enqueue(
-      { task_id: taskId, task_name: taskName, input_data: inputData, callback_url: request.callbackUrl, ...(inputRoots ? { input_roots: inputRoots } : {}) },
+      { task_id: taskId, task_name: taskName, input_data: inputData, callback_url: request.callbackUrl, ...(inputRoots ? { input_roots: inputRoots } : {}), pending_view: pending },
       jobId,
     );
   } catch (error) {

@@ -1,6 +1,6 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { formatIssues, isTerminalStageStatus, maskSecrets, maskSecretsInText, taskFolderPath, tasksRoot, type StageExecution, type TaskStatus } from "@wf/context";
+import { formatIssues, isTerminalStageStatus, maskSecrets, maskSecretsInText, safeParseWorkflowContext, taskFolderPath, tasksRoot, type StageExecution, type TaskStatus } from "@wf/context";
 import { type NodeJobData } from "@wf/protocol";
 import type { StateStore } from "@wf/state-redis";
 import type { Logger } from "pino";
@@ -48,7 +48,9 @@ export async function executeNode(
   const { task_id: taskId, task_name: taskName } = data;
   const logger = deps.logger.child({ taskId, node: taskName });
   const storageDir = taskFolderPath(deps.sharedRoot, taskId);
-  const stored = await deps.store.getNodeState(taskId, taskName);
+  // The gateway hands the node's state over with the job; older jobs have it read back.
+  const handed = data.pending_view ? safeParseWorkflowContext(data.pending_view) : undefined;
+  const stored = handed?.success ? handed.data : await deps.store.getNodeState(taskId, taskName);
   const storedStage = stored?.stages[taskName];
   if (!stored || !storedStage || storedStage["job_id"] !== jobId) {
     logger.info({ jobId, nodeJobId: storedStage?.["job_id"] }, "the node is gone or belongs to another attempt; not running this job");
