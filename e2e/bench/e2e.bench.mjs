@@ -8,6 +8,7 @@
 // time per task of each process (Redis from INFO).
 // Usage: pnpm bench:e2e [-- --tasks 2000 --in-flight 32 --concurrency 8 --rounds 3 --idle 200]
 import { spawn } from "node:child_process";
+import http from "node:http";
 import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -33,7 +34,9 @@ const shared = await mkdtemp(join(tmpdir(), "wf-bench-e2e-"));
 const CLOCK_TICKS = 100;
 
 function startProcess(script, env) {
-  const child = spawn(process.execPath, [script], { env: { ...process.env, REDIS_URL: redisServer.url, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+  // BENCH_PROFILE=<dir>: each process writes a V8 CPU profile there when it exits.
+  const profile = process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  const child = spawn(process.execPath, [...profile, script], { env: { ...process.env, REDIS_URL: redisServer.url, ...env }, stdio: ["ignore", "pipe", "inherit"] });
   const ready = new Promise((resolve, reject) => {
     child.stdout.on("data", (chunk) => chunk.toString().includes("ready") && resolve());
     child.once("exit", (code) => reject(new Error(`${script} exited with ${code}`)));
@@ -83,11 +86,13 @@ async function bare() {
   await worker.ready;
   const queue = new Queue(queueName, { connection: new Redis(redisServer.url, { maxRetriesPerRequest: null }) });
   const cpu0 = [await cpuSeconds(worker.child.pid), await redisCpuSeconds()];
+  const driver0 = process.cpuUsage();
   const started = performance.now();
   await pool(TASKS, IN_FLIGHT, (i) => queue.add("noop", { n: i }));
   await until(async () => (await queue.getJobCounts("completed")).completed >= TASKS, "bare jobs");
   const seconds = (performance.now() - started) / 1000;
   const cpu1 = [await cpuSeconds(worker.child.pid), await redisCpuSeconds()];
+  const driver = process.cpuUsage(driver0);
   const jobs = await queue.getJobs(["completed"], 0, TASKS);
   const latencies = jobs.map((job) => job.finishedOn - job.timestamp);
   // Idle: one job at a time, add -> completed event.
@@ -110,7 +115,7 @@ async function bare() {
     loadP99: percentile(latencies, 99),
     idleP50: median(idle),
     idleP99: percentile(idle, 99),
-    cpu: { worker: ((cpu1[0] - cpu0[0]) / TASKS) * 1e6, redis: ((cpu1[1] - cpu0[1]) / TASKS) * 1e6 },
+    cpu: { worker: ((cpu1[0] - cpu0[0]) / TASKS) * 1e6, redis: ((cpu1[1] - cpu0[1]) / TASKS) * 1e6, driver: (driver.user + driver.system) / TASKS },
   };
 }
 
@@ -130,19 +135,27 @@ const succeeded = async () => {
   const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
   return Number(/wf_node_duration_seconds_count\{node="bench.noop",outcome="SUCCESS"\} (\d+)/.exec(text)?.[1] ?? 0);
 };
-const create = async (n) => {
-  const response = await fetch(`http://127.0.0.1:${port}/v1/tasks`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ task_name: "bench.noop", input_data: { n } }),
+// node:http with keep-alive: a load generator lighter than fetch, whose CPU shares the machine.
+const agent = new http.Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
+const create = (n) =>
+  new Promise((resolve, reject) => {
+    const body = JSON.stringify({ task_name: "bench.noop", input_data: { n } });
+    const request = http.request(
+      { host: "127.0.0.1", port, path: "/v1/tasks", method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } },
+      (response) => {
+        let text = "";
+        response.setEncoding("utf8").on("data", (chunk) => (text += chunk));
+        response.on("end", () => (response.statusCode === 200 ? resolve(JSON.parse(text).task_id) : reject(new Error(`POST /v1/tasks answered ${response.statusCode}: ${text}`))));
+      },
+    );
+    request.on("error", reject);
+    request.end(body);
   });
-  if (!response.ok) throw new Error(`POST /v1/tasks answered ${response.status}: ${await response.text()}`);
-  return (await response.json()).task_id;
-};
 
 async function wf() {
   const before = await succeeded();
   const cpu0 = [await cpuSeconds(gateway.child.pid), await cpuSeconds(wfWorker.child.pid), await redisCpuSeconds()];
+  const driver0 = process.cpuUsage();
   const posted = new Map();
   const started = performance.now();
   await pool(TASKS, IN_FLIGHT, async (i) => {
@@ -152,6 +165,7 @@ async function wf() {
   await until(async () => (await succeeded()) - before >= TASKS, "wf nodes");
   const seconds = (performance.now() - started) / 1000;
   const cpu1 = [await cpuSeconds(gateway.child.pid), await cpuSeconds(wfWorker.child.pid), await redisCpuSeconds()];
+  const driver = process.cpuUsage(driver0);
   // Under load: POST sent -> the SUCCESS write's updated_at (same clock), for every task.
   const latencies = [];
   const ids = [...posted.keys()];
@@ -186,12 +200,16 @@ async function wf() {
       gateway: ((cpu1[0] - cpu0[0]) / TASKS) * 1e6,
       worker: ((cpu1[1] - cpu0[1]) / TASKS) * 1e6,
       redis: ((cpu1[2] - cpu0[2]) / TASKS) * 1e6,
+      driver: (driver.user + driver.system) / TASKS,
     },
   };
 }
 
 // --- rounds ----------------------------------------------------------------------------------
 const results = { bare: [], wf: [] };
+// One round that is not counted: JIT warm-up of every process.
+await bare();
+await wf();
 for (let round = 0; round < ROUNDS; round += 1) {
   results.bare.push(await bare());
   results.wf.push(await wf());
@@ -205,15 +223,16 @@ console.log(`\nnode ${process.version}; ${TASKS} tasks per round, ${IN_FLIGHT} i
 console.log("| path | tasks/s | idle p50 | idle p99 | load p50 | load p99 | CPU µs/task |");
 console.log("| --- | --- | --- | --- | --- | --- | --- |");
 console.log(
-  `| bare BullMQ | ${fmt(bareRate, 0)} | ${fmt(pick(results.bare, (r) => r.idleP50))} ms | ${fmt(pick(results.bare, (r) => r.idleP99))} ms | ${fmt(pick(results.bare, (r) => r.loadP50), 0)} ms | ${fmt(pick(results.bare, (r) => r.loadP99), 0)} ms | worker ${fmt(pick(results.bare, (r) => r.cpu.worker), 0)}, redis ${fmt(pick(results.bare, (r) => r.cpu.redis), 0)} |`,
+  `| bare BullMQ | ${fmt(bareRate, 0)} | ${fmt(pick(results.bare, (r) => r.idleP50))} ms | ${fmt(pick(results.bare, (r) => r.idleP99))} ms | ${fmt(pick(results.bare, (r) => r.loadP50), 0)} ms | ${fmt(pick(results.bare, (r) => r.loadP99), 0)} ms | worker ${fmt(pick(results.bare, (r) => r.cpu.worker), 0)}, redis ${fmt(pick(results.bare, (r) => r.cpu.redis), 0)}, load generator ${fmt(pick(results.bare, (r) => r.cpu.driver), 0)} |`,
 );
 console.log(
-  `| wf (POST -> SUCCESS) | ${fmt(wfRate, 0)} | ${fmt(pick(results.wf, (r) => r.idleP50))} ms | ${fmt(pick(results.wf, (r) => r.idleP99))} ms | ${fmt(pick(results.wf, (r) => r.loadP50), 0)} ms | ${fmt(pick(results.wf, (r) => r.loadP99), 0)} ms | gateway ${fmt(pick(results.wf, (r) => r.cpu.gateway), 0)}, worker ${fmt(pick(results.wf, (r) => r.cpu.worker), 0)}, redis ${fmt(pick(results.wf, (r) => r.cpu.redis), 0)} |`,
+  `| wf (POST -> SUCCESS) | ${fmt(wfRate, 0)} | ${fmt(pick(results.wf, (r) => r.idleP50))} ms | ${fmt(pick(results.wf, (r) => r.idleP99))} ms | ${fmt(pick(results.wf, (r) => r.loadP50), 0)} ms | ${fmt(pick(results.wf, (r) => r.loadP99), 0)} ms | gateway ${fmt(pick(results.wf, (r) => r.cpu.gateway), 0)}, worker ${fmt(pick(results.wf, (r) => r.cpu.worker), 0)}, redis ${fmt(pick(results.wf, (r) => r.cpu.redis), 0)}, load generator ${fmt(pick(results.wf, (r) => r.cpu.driver), 0)} |`,
 );
 console.log(`\nwf / bare BullMQ: ${fmt((wfRate / bareRate) * 100, 0)}% (target >= 50%); wf idle POST->SUCCESS p50 ${fmt(pick(results.wf, (r) => r.idleP50))} ms (target <= 5 ms)`);
 
 gateway.child.kill("SIGTERM");
 wfWorker.child.kill("SIGTERM");
+await new Promise((resolve) => setTimeout(resolve, 1000)); // profiles are written on exit
 redis.disconnect();
 await redisServer.stop();
 process.exit(0);

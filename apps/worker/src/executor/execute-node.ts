@@ -1,4 +1,4 @@
-import { mkdir } from "node:fs/promises";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { formatIssues, isTerminalStageStatus, maskSecrets, maskSecretsInText, safeParseWorkflowContext, taskFolderPath, tasksRoot, type StageExecution, type TaskStatus } from "@wf/context";
 import { type NodeJobData } from "@wf/protocol";
@@ -10,6 +10,16 @@ import { resolveLocalInput } from "../inputs/local-input.js";
 import { NodeTimeoutError, startDeadline } from "./deadline.js";
 import { needsTaskState, resolveNodeInput } from "./resolve-input.js";
 
+
+/** `value`, after running `create` once, on the first call. */
+function onFirstUse(create: () => void, value: string): () => string {
+  let created = false;
+  return () => {
+    if (!created) create();
+    created = true;
+    return value;
+  };
+}
 
 /** What the executor needs from the worker around it. */
 export interface ExecutorDeps {
@@ -102,8 +112,9 @@ export async function executeNode(
     logger.info({ refused: started.reason }, "node was finished, cancelled or deleted before it started; not running it");
     return "SKIPPED";
   }
-  const outputDir = join(storageDir, "nodes", taskName);
-  await mkdir(outputDir, { recursive: true });
+  // Created on first use: a node that writes nothing costs no filesystem calls.
+  const outputDir = onFirstUse(() => mkdirSync(join(storageDir, "nodes", taskName), { recursive: true }), join(storageDir, "nodes", taskName));
+  const taskDir = onFirstUse(() => mkdirSync(storageDir, { recursive: true }), storageDir);
 
   const timeoutMs = node.timeoutMs ?? deps.nodeTimeoutMs;
   const deadline = startDeadline(timeoutMs, signal, logger);
@@ -111,8 +122,12 @@ export async function executeNode(
     const output = await deadline.race(node.run(input.data, {
       taskId,
       taskName,
-      storageDir,
-      outputDir,
+      get storageDir() {
+        return taskDir();
+      },
+      get outputDir() {
+        return outputDir();
+      },
       logger,
       signal: deadline.signal,
       tools: deps.tools,

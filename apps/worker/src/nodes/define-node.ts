@@ -8,9 +8,9 @@ export interface NodeContext {
   taskId: string;
   /** This node's name, `<service>.<function>`. */
   taskName: string;
-  /** The task's folder in shared storage (created before `run`). */
+  /** The task's folder in shared storage (created when first read). */
   storageDir: string;
-  /** This node's own output folder, `<task folder>/nodes/<task_name>` (created before `run`); put outputs here. */
+  /** This node's own output folder, `<task folder>/nodes/<task_name>` (created when first read); put outputs here. */
   outputDir: string;
   /** A pino logger bound to the task id and node. */
   logger: Logger;

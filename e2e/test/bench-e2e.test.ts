@@ -1,0 +1,17 @@
+import { execFile } from "node:child_process";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+
+// `pnpm bench:e2e` must keep working: it runs here at a tiny size (its numbers are not checked;
+// speed targets live in the benchmark's own output).
+
+describe("bench:e2e", () => {
+  it("runs both paths and prints the comparison", async () => {
+    const script = join(import.meta.dirname, "..", "bench", "e2e.bench.mjs");
+    const { stdout } = await promisify(execFile)(process.execPath, [script, "--tasks", "60", "--rounds", "1", "--idle", "5"], { timeout: 120_000 });
+    expect(stdout).toMatch(/\| bare BullMQ \| \d+ \|/);
+    expect(stdout).toMatch(/\| wf \(POST -> SUCCESS\) \| \d+ \|/);
+    expect(stdout).toMatch(/wf \/ bare BullMQ: \d+% \(target >= 50%\); wf idle POST->SUCCESS p50 [\d.]+ ms/);
+  }, 150_000);
+});
