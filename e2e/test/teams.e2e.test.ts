@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { verifyCallbackSignature } from "@wf/context";
 import { freePort, makeTestVideo, waitFor } from "@wf/testing";
+import { createWfClient } from "@wf/client";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { appEntry, startApp, type AppProcess } from "./processes.js";
 
@@ -158,6 +159,22 @@ describe("several teams on one deployment", () => {
     }
     const asAdmin = (await (await call(base2, `/v1/tasks/${taskId}/result`, key("ops"))).json()) as { context: { stages: Record<string, unknown> } };
     expect(Object.keys(asAdmin.context.stages)).toEqual(["ffmpeg.extract_audio"]);
+
+    // Listings and event streams are scoped the same way.
+    const listed = async (who: string) => (await createWfClient({ baseUrl: base2, apiKey: key(who) }).list({ limit: 100 })).tasks.map((task) => task.task_id);
+    expect(await listed("team-a")).toContain(taskId);
+    expect(await listed("team-b")).not.toContain(taskId);
+    expect(await listed("ops")).toContain(taskId);
+    expect((await call(base2, `/v1/tasks/${taskId}/events`, b)).status).toBe(404);
+    // Replayed from the stream's start: every change, the callback's delivery last.
+    const stream = createWfClient({ baseUrl: base2, apiKey: key("team-a") }).events(taskId, { lastEventId: "0-0" });
+    const types: string[] = [];
+    let next = await stream.next();
+    for (; !next.done; next = await stream.next()) types.push(next.value.event.type);
+    expect(types[0]).toBe("created");
+    expect(types.filter((type) => type === "succeeded")).toHaveLength(1);
+    expect(types.slice(-2)).toEqual(["succeeded", "callback"]);
+    expect(next.value).toBe("finished");
 
     const callback = await waitFor(async () => received.find((entry) => entry.raw.includes(taskId)), 15_000, "the callback");
     const signature = callback.headers["x-wf-signature"] as string;

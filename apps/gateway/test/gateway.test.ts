@@ -307,6 +307,29 @@ describe("service routes", () => {
     expect(script.body.length).toBeGreaterThan(100_000);
   });
 
+  it("gives every operation an operationId and an example answer, and names the error schema once", async () => {
+    const doc = (await h.app.inject({ method: "GET", url: "/openapi.json" })).json() as {
+      paths: Record<string, Record<string, { operationId?: string; responses: Record<string, { content?: Record<string, { schema: Record<string, unknown> }> }> }>>;
+      components: { schemas: Record<string, Record<string, unknown>> };
+    };
+    const resolve = (schema: Record<string, unknown>) =>
+      typeof schema["$ref"] === "string" ? (doc.components.schemas[(schema["$ref"] as string).split("/").pop() as string] ?? {}) : schema;
+    const operations = Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ name: `${method} ${path}`, op })));
+    expect(operations.length).toBeGreaterThanOrEqual(13);
+    const ids = operations.map(({ op }) => op.operationId);
+    expect(ids.every((id) => typeof id === "string"), JSON.stringify(ids)).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
+    const withoutExample = operations
+      .filter(({ op }) => {
+        const schema = Object.values(op.responses["200"]?.content ?? {})[0]?.schema;
+        return !schema || !("example" in resolve(schema));
+      })
+      .map(({ name }) => name);
+    expect(withoutExample).toEqual([]);
+    expect(JSON.stringify(doc.paths)).toContain('"$ref":"#/components/schemas/ErrorResponse"');
+    expect(JSON.stringify(doc.paths)).not.toContain('"detail":{"type":"string"');
+  });
+
   it("documents every route in the OpenAPI document", async () => {
     const doc = (await h.app.inject({ method: "GET", url: "/docs/json" })).json();
     const documented = Object.entries(doc.paths as Record<string, object>).flatMap(([path, ops]) =>

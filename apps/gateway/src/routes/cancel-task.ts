@@ -12,7 +12,7 @@ const CancelTaskResponseSchema = z.object({
   status: z.literal("cancelled"),
   message: z.string(),
   cancelled: z.array(z.string()).describe("Nodes that were pending or running and are now CANCELLED"),
-});
+}).meta({ id: "CancelTaskResponse", example: { task_id: "task-5f0c…", status: "cancelled", message: "cancelled 1 node", cancelled: ["ffmpeg.extract_audio"] } });
 
 /**
  * `DELETE /v1/tasks/:id`: cancels every pending or running node of the task, for real: the node

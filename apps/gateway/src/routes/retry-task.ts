@@ -14,7 +14,7 @@ const RetryTaskResponseSchema = z.object({
   status: z.literal("pending"),
   message: z.string(),
   retry_of: z.string(),
-});
+}).meta({ id: "RetryTaskResponse", example: { task_id: "task-5f0c…-retry-1a2b3c4d", status: "pending", message: "retry queued", retry_of: "task-5f0c…" } });
 
 function containsMask(value: unknown): boolean {
   if (typeof value === "string") return value.includes(SECRET_MASK);

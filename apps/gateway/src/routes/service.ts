@@ -16,11 +16,16 @@ export function registerServiceRoutes(app: ZodApp, deps: GatewayDeps): void {
         summary: "Nodes this gateway accepts, by service",
         tags: ["service"],
         response: {
-          200: z.object({
-            supported_tasks: z.record(z.string(), z.array(z.string())),
-            total_count: z.number(),
-            description: z.string(),
-          }),
+          200: z
+            .object({
+              supported_tasks: z.record(z.string(), z.array(z.string())),
+              total_count: z.number(),
+              description: z.string(),
+            })
+            .meta({
+              id: "SupportedTasksResponse",
+              example: { supported_tasks: { ffmpeg: ["ffmpeg.extract_audio", "ffmpeg.extract_keyframes"] }, total_count: 2, description: "task_name values that live workers run, grouped by service (queue <service>_queue)" },
+            }),
         },
       },
     },
@@ -42,8 +47,12 @@ export function registerServiceRoutes(app: ZodApp, deps: GatewayDeps): void {
         summary: "Health, including Redis reachability",
         tags: ["service"],
         response: {
-          200: z.object({ status: z.literal("healthy"), service: z.string(), redis: z.literal("up") }),
-          503: z.object({ status: z.literal("unhealthy"), service: z.string(), redis: z.literal("down"), error: z.string() }),
+          200: z
+            .object({ status: z.literal("healthy"), service: z.string(), redis: z.literal("up") })
+            .meta({ id: "HealthResponse", example: { status: "healthy", service: "wf-gateway", redis: "up" } }),
+          503: z
+            .object({ status: z.literal("unhealthy"), service: z.string(), redis: z.literal("down"), error: z.string() })
+            .meta({ id: "UnhealthyResponse", example: { status: "unhealthy", service: "wf-gateway", redis: "down", error: "Redis is unreachable" } }),
         },
       },
     },
@@ -65,7 +74,7 @@ export function registerServiceRoutes(app: ZodApp, deps: GatewayDeps): void {
         operationId: "getLiveness",
         summary: "Liveness: the process answers (Redis is not checked; use /v1/tasks/health for readiness)",
         tags: ["service"],
-        response: { 200: z.object({ status: z.literal("alive") }) },
+        response: { 200: z.object({ status: z.literal("alive") }).meta({ id: "LivenessResponse", example: { status: "alive" } }) },
       },
     },
     async () => ({ status: "alive" as const }),
@@ -90,7 +99,14 @@ export function registerServiceRoutes(app: ZodApp, deps: GatewayDeps): void {
                 }),
               ),
             })
-            .meta({ id: "NodeList" }),
+            .meta({
+              id: "NodeList",
+              example: {
+                nodes: [
+                  { task_name: "ffmpeg.extract_audio", description: null, workers: 2, input_schema: { type: "object", properties: { video_path: { type: "string" } }, required: ["video_path"] } },
+                ],
+              },
+            }),
           ...commonErrors(),
         },
       },
@@ -125,7 +141,12 @@ export function registerServiceRoutes(app: ZodApp, deps: GatewayDeps): void {
                 }),
               ),
             })
-            .meta({ id: "ServiceList" }),
+            .meta({
+              id: "ServiceList",
+              example: {
+                services: [{ service: "ffmpeg", queue: "ffmpeg_queue", nodes: ["ffmpeg.extract_audio"], workers: 2, jobs: { waiting: 3, active: 4, delayed: 0, failed: 0, completed: 120 } }],
+              },
+            }),
           ...commonErrors(),
         },
       },

@@ -83,7 +83,29 @@ export const DELETE_RESOURCES = ["local_directory", "redis", "minio"] as const;
  */
 export const TaskResultResponseSchema = TaskStatusResponseSchema.extend({
   context: CanonicalWorkflowContextSchema.describe("The task's full state: every node's stage"),
-}).meta({ id: "TaskResultResponse" });
+}).meta({
+  id: "TaskResultResponse",
+  example: {
+    task_id: "task-5f0c…",
+    status: "completed",
+    message: "task completed",
+    result: { task_name: "ffmpeg.extract_audio", status: "SUCCESS", input_params: { video_path: "/share/workflows/inputs/demo.mp4" }, output: { audio_path: "/share/workflows/tasks/task-5f0c…/nodes/ffmpeg.extract_audio/demo.wav" }, error: null, duration: 0.4 },
+    minio_files: null,
+    create_at: "2026-11-30T12:00:00.000Z",
+    updated_at: "2026-11-30T12:00:00.400Z",
+    callback_status: null,
+    context: {
+      workflow_id: "task-5f0c…",
+      create_at: "2026-11-30T12:00:00.000Z",
+      updated_at: "2026-11-30T12:00:00.400Z",
+      status: "completed",
+      input_params: { task_name: "ffmpeg.extract_audio", input_data: { video_path: "/share/workflows/inputs/demo.mp4" }, callback_url: null },
+      shared_storage_path: "/share/workflows/tasks/task-5f0c…",
+      stages: { "ffmpeg.extract_audio": { status: "SUCCESS", input_params: { video_path: "/share/workflows/inputs/demo.mp4" }, output: { audio_path: "/share/workflows/tasks/task-5f0c…/nodes/ffmpeg.extract_audio/demo.wav" }, error: null, duration: 0.4 } },
+      error: null,
+    },
+  },
+});
 
 /** Body of `POST /v1/tasks/:id/delete`: optional, as in the original (`force` false when absent or null). */
 export const DeleteTaskBodySchema = z
@@ -103,6 +125,17 @@ export const DeleteTaskResponseSchema = z.object({
   ),
   warnings: z.array(z.string()).optional(),
   timestamp: z.string(),
+}).meta({
+  id: "DeleteTaskResponse",
+  example: {
+    status: "success",
+    results: [
+      { resource: "local_directory", status: "deleted", message: "removed /share/workflows/tasks/task-5f0c…" },
+      { resource: "redis", status: "deleted", message: "removed 1 node key" },
+      { resource: "minio", status: "skipped", message: "no object storage is configured" },
+    ],
+    timestamp: "2026-11-30T12:00:05.000Z",
+  },
 });
 
 /**

@@ -294,6 +294,57 @@ export interface components {
             updated_at: string | null;
             callback_status: string | null;
         };
+        /**
+         * @example {
+         *       "task_id": "task-5f0c…",
+         *       "status": "completed",
+         *       "message": "task completed",
+         *       "result": {
+         *         "task_name": "ffmpeg.extract_audio",
+         *         "status": "SUCCESS",
+         *         "input_params": {
+         *           "video_path": "/share/workflows/inputs/demo.mp4"
+         *         },
+         *         "output": {
+         *           "audio_path": "/share/workflows/tasks/task-5f0c…/nodes/ffmpeg.extract_audio/demo.wav"
+         *         },
+         *         "error": null,
+         *         "duration": 0.4
+         *       },
+         *       "minio_files": null,
+         *       "create_at": "2026-11-30T12:00:00.000Z",
+         *       "updated_at": "2026-11-30T12:00:00.400Z",
+         *       "callback_status": null,
+         *       "context": {
+         *         "workflow_id": "task-5f0c…",
+         *         "create_at": "2026-11-30T12:00:00.000Z",
+         *         "updated_at": "2026-11-30T12:00:00.400Z",
+         *         "status": "completed",
+         *         "input_params": {
+         *           "task_name": "ffmpeg.extract_audio",
+         *           "input_data": {
+         *             "video_path": "/share/workflows/inputs/demo.mp4"
+         *           },
+         *           "callback_url": null
+         *         },
+         *         "shared_storage_path": "/share/workflows/tasks/task-5f0c…",
+         *         "stages": {
+         *           "ffmpeg.extract_audio": {
+         *             "status": "SUCCESS",
+         *             "input_params": {
+         *               "video_path": "/share/workflows/inputs/demo.mp4"
+         *             },
+         *             "output": {
+         *               "audio_path": "/share/workflows/tasks/task-5f0c…/nodes/ffmpeg.extract_audio/demo.wav"
+         *             },
+         *             "error": null,
+         *             "duration": 0.4
+         *           }
+         *         },
+         *         "error": null
+         *       }
+         *     }
+         */
         TaskResultResponseInput: {
             task_id: string;
             /** @enum {string} */
@@ -350,6 +401,43 @@ export interface components {
             } & {
                 [key: string]: unknown;
             };
+        };
+        /**
+         * @example {
+         *       "status": "success",
+         *       "results": [
+         *         {
+         *           "resource": "local_directory",
+         *           "status": "deleted",
+         *           "message": "removed /share/workflows/tasks/task-5f0c…"
+         *         },
+         *         {
+         *           "resource": "redis",
+         *           "status": "deleted",
+         *           "message": "removed 1 node key"
+         *         },
+         *         {
+         *           "resource": "minio",
+         *           "status": "skipped",
+         *           "message": "no object storage is configured"
+         *         }
+         *       ],
+         *       "timestamp": "2026-11-30T12:00:05.000Z"
+         *     }
+         */
+        DeleteTaskResponseInput: {
+            /** @enum {string} */
+            status: "success" | "partial_failed" | "failed";
+            results: {
+                /** @enum {string} */
+                resource: "local_directory" | "redis" | "minio";
+                /** @enum {string} */
+                status: "deleted" | "skipped" | "failed";
+                message: string;
+                retriable?: boolean;
+            }[];
+            warnings?: string[];
+            timestamp: string;
         };
         /**
          * @example {
@@ -415,6 +503,120 @@ export interface components {
             /** @description Pass as cursor for the next page; null after the last */
             next_cursor: string | null;
         };
+        /**
+         * @example {
+         *       "task_id": "task-5f0c…",
+         *       "status": "cancelled",
+         *       "message": "cancelled 1 node",
+         *       "cancelled": [
+         *         "ffmpeg.extract_audio"
+         *       ]
+         *     }
+         */
+        CancelTaskResponseInput: {
+            task_id: string;
+            /** @enum {string} */
+            status: "cancelled";
+            message: string;
+            /** @description Nodes that were pending or running and are now CANCELLED */
+            cancelled: string[];
+        };
+        /**
+         * @example {
+         *       "task_id": "task-5f0c…-retry-1a2b3c4d",
+         *       "status": "pending",
+         *       "message": "retry queued",
+         *       "retry_of": "task-5f0c…"
+         *     }
+         */
+        RetryTaskResponseInput: {
+            /** @description The new task, <id>-retry-<8 hex> */
+            task_id: string;
+            /** @enum {string} */
+            status: "pending";
+            message: string;
+            retry_of: string;
+        };
+        /**
+         * @example {
+         *       "supported_tasks": {
+         *         "ffmpeg": [
+         *           "ffmpeg.extract_audio",
+         *           "ffmpeg.extract_keyframes"
+         *         ]
+         *       },
+         *       "total_count": 2,
+         *       "description": "task_name values that live workers run, grouped by service (queue <service>_queue)"
+         *     }
+         */
+        SupportedTasksResponseInput: {
+            supported_tasks: {
+                [key: string]: string[];
+            };
+            total_count: number;
+            description: string;
+        };
+        /**
+         * @example {
+         *       "status": "healthy",
+         *       "service": "wf-gateway",
+         *       "redis": "up"
+         *     }
+         */
+        HealthResponseInput: {
+            /** @enum {string} */
+            status: "healthy";
+            service: string;
+            /** @enum {string} */
+            redis: "up";
+        };
+        /**
+         * @example {
+         *       "status": "unhealthy",
+         *       "service": "wf-gateway",
+         *       "redis": "down",
+         *       "error": "Redis is unreachable"
+         *     }
+         */
+        UnhealthyResponseInput: {
+            /** @enum {string} */
+            status: "unhealthy";
+            service: string;
+            /** @enum {string} */
+            redis: "down";
+            error: string;
+        };
+        /**
+         * @example {
+         *       "status": "alive"
+         *     }
+         */
+        LivenessResponseInput: {
+            /** @enum {string} */
+            status: "alive";
+        };
+        /**
+         * @example {
+         *       "nodes": [
+         *         {
+         *           "task_name": "ffmpeg.extract_audio",
+         *           "description": null,
+         *           "workers": 2,
+         *           "input_schema": {
+         *             "type": "object",
+         *             "properties": {
+         *               "video_path": {
+         *                 "type": "string"
+         *               }
+         *             },
+         *             "required": [
+         *               "video_path"
+         *             ]
+         *           }
+         *         }
+         *       ]
+         *     }
+         */
         NodeListInput: {
             nodes: {
                 task_name: string;
@@ -427,6 +629,27 @@ export interface components {
                 };
             }[];
         };
+        /**
+         * @example {
+         *       "services": [
+         *         {
+         *           "service": "ffmpeg",
+         *           "queue": "ffmpeg_queue",
+         *           "nodes": [
+         *             "ffmpeg.extract_audio"
+         *           ],
+         *           "workers": 2,
+         *           "jobs": {
+         *             "waiting": 3,
+         *             "active": 4,
+         *             "delayed": 0,
+         *             "failed": 0,
+         *             "completed": 120
+         *           }
+         *         }
+         *       ]
+         *     }
+         */
         ServiceListInput: {
             services: {
                 service: string;
@@ -523,6 +746,57 @@ export interface components {
             updated_at: string | null;
             callback_status: string | null;
         };
+        /**
+         * @example {
+         *       "task_id": "task-5f0c…",
+         *       "status": "completed",
+         *       "message": "task completed",
+         *       "result": {
+         *         "task_name": "ffmpeg.extract_audio",
+         *         "status": "SUCCESS",
+         *         "input_params": {
+         *           "video_path": "/share/workflows/inputs/demo.mp4"
+         *         },
+         *         "output": {
+         *           "audio_path": "/share/workflows/tasks/task-5f0c…/nodes/ffmpeg.extract_audio/demo.wav"
+         *         },
+         *         "error": null,
+         *         "duration": 0.4
+         *       },
+         *       "minio_files": null,
+         *       "create_at": "2026-11-30T12:00:00.000Z",
+         *       "updated_at": "2026-11-30T12:00:00.400Z",
+         *       "callback_status": null,
+         *       "context": {
+         *         "workflow_id": "task-5f0c…",
+         *         "create_at": "2026-11-30T12:00:00.000Z",
+         *         "updated_at": "2026-11-30T12:00:00.400Z",
+         *         "status": "completed",
+         *         "input_params": {
+         *           "task_name": "ffmpeg.extract_audio",
+         *           "input_data": {
+         *             "video_path": "/share/workflows/inputs/demo.mp4"
+         *           },
+         *           "callback_url": null
+         *         },
+         *         "shared_storage_path": "/share/workflows/tasks/task-5f0c…",
+         *         "stages": {
+         *           "ffmpeg.extract_audio": {
+         *             "status": "SUCCESS",
+         *             "input_params": {
+         *               "video_path": "/share/workflows/inputs/demo.mp4"
+         *             },
+         *             "output": {
+         *               "audio_path": "/share/workflows/tasks/task-5f0c…/nodes/ffmpeg.extract_audio/demo.wav"
+         *             },
+         *             "error": null,
+         *             "duration": 0.4
+         *           }
+         *         },
+         *         "error": null
+         *       }
+         *     }
+         */
         TaskResultResponse: {
             task_id: string;
             /** @enum {string} */
@@ -579,6 +853,43 @@ export interface components {
             } & {
                 [key: string]: unknown;
             };
+        };
+        /**
+         * @example {
+         *       "status": "success",
+         *       "results": [
+         *         {
+         *           "resource": "local_directory",
+         *           "status": "deleted",
+         *           "message": "removed /share/workflows/tasks/task-5f0c…"
+         *         },
+         *         {
+         *           "resource": "redis",
+         *           "status": "deleted",
+         *           "message": "removed 1 node key"
+         *         },
+         *         {
+         *           "resource": "minio",
+         *           "status": "skipped",
+         *           "message": "no object storage is configured"
+         *         }
+         *       ],
+         *       "timestamp": "2026-11-30T12:00:05.000Z"
+         *     }
+         */
+        DeleteTaskResponse: {
+            /** @enum {string} */
+            status: "success" | "partial_failed" | "failed";
+            results: {
+                /** @enum {string} */
+                resource: "local_directory" | "redis" | "minio";
+                /** @enum {string} */
+                status: "deleted" | "skipped" | "failed";
+                message: string;
+                retriable?: boolean;
+            }[];
+            warnings?: string[];
+            timestamp: string;
         };
         /**
          * @example {
@@ -644,6 +955,120 @@ export interface components {
             /** @description Pass as cursor for the next page; null after the last */
             next_cursor: string | null;
         };
+        /**
+         * @example {
+         *       "task_id": "task-5f0c…",
+         *       "status": "cancelled",
+         *       "message": "cancelled 1 node",
+         *       "cancelled": [
+         *         "ffmpeg.extract_audio"
+         *       ]
+         *     }
+         */
+        CancelTaskResponse: {
+            task_id: string;
+            /** @enum {string} */
+            status: "cancelled";
+            message: string;
+            /** @description Nodes that were pending or running and are now CANCELLED */
+            cancelled: string[];
+        };
+        /**
+         * @example {
+         *       "task_id": "task-5f0c…-retry-1a2b3c4d",
+         *       "status": "pending",
+         *       "message": "retry queued",
+         *       "retry_of": "task-5f0c…"
+         *     }
+         */
+        RetryTaskResponse: {
+            /** @description The new task, <id>-retry-<8 hex> */
+            task_id: string;
+            /** @enum {string} */
+            status: "pending";
+            message: string;
+            retry_of: string;
+        };
+        /**
+         * @example {
+         *       "supported_tasks": {
+         *         "ffmpeg": [
+         *           "ffmpeg.extract_audio",
+         *           "ffmpeg.extract_keyframes"
+         *         ]
+         *       },
+         *       "total_count": 2,
+         *       "description": "task_name values that live workers run, grouped by service (queue <service>_queue)"
+         *     }
+         */
+        SupportedTasksResponse: {
+            supported_tasks: {
+                [key: string]: string[];
+            };
+            total_count: number;
+            description: string;
+        };
+        /**
+         * @example {
+         *       "status": "healthy",
+         *       "service": "wf-gateway",
+         *       "redis": "up"
+         *     }
+         */
+        HealthResponse: {
+            /** @enum {string} */
+            status: "healthy";
+            service: string;
+            /** @enum {string} */
+            redis: "up";
+        };
+        /**
+         * @example {
+         *       "status": "unhealthy",
+         *       "service": "wf-gateway",
+         *       "redis": "down",
+         *       "error": "Redis is unreachable"
+         *     }
+         */
+        UnhealthyResponse: {
+            /** @enum {string} */
+            status: "unhealthy";
+            service: string;
+            /** @enum {string} */
+            redis: "down";
+            error: string;
+        };
+        /**
+         * @example {
+         *       "status": "alive"
+         *     }
+         */
+        LivenessResponse: {
+            /** @enum {string} */
+            status: "alive";
+        };
+        /**
+         * @example {
+         *       "nodes": [
+         *         {
+         *           "task_name": "ffmpeg.extract_audio",
+         *           "description": null,
+         *           "workers": 2,
+         *           "input_schema": {
+         *             "type": "object",
+         *             "properties": {
+         *               "video_path": {
+         *                 "type": "string"
+         *               }
+         *             },
+         *             "required": [
+         *               "video_path"
+         *             ]
+         *           }
+         *         }
+         *       ]
+         *     }
+         */
         NodeList: {
             nodes: {
                 task_name: string;
@@ -656,6 +1081,27 @@ export interface components {
                 };
             }[];
         };
+        /**
+         * @example {
+         *       "services": [
+         *         {
+         *           "service": "ffmpeg",
+         *           "queue": "ffmpeg_queue",
+         *           "nodes": [
+         *             "ffmpeg.extract_audio"
+         *           ],
+         *           "workers": 2,
+         *           "jobs": {
+         *             "waiting": 3,
+         *             "active": 4,
+         *             "delayed": 0,
+         *             "failed": 0,
+         *             "completed": 120
+         *           }
+         *         }
+         *       ]
+         *     }
+         */
         ServiceList: {
             services: {
                 service: string;
@@ -917,7 +1363,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description text/event-stream */
+            /** @description text/event-stream: `id: <stream id>` and `data: <TaskEvent JSON>` per event, then `event: end` */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1064,20 +1510,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {string} */
-                        status: "success" | "partial_failed" | "failed";
-                        results: {
-                            /** @enum {string} */
-                            resource: "local_directory" | "redis" | "minio";
-                            /** @enum {string} */
-                            status: "deleted" | "skipped" | "failed";
-                            message: string;
-                            retriable?: boolean;
-                        }[];
-                        warnings?: string[];
-                        timestamp: string;
-                    };
+                    "application/json": components["schemas"]["DeleteTaskResponse"];
                 };
             };
             /** @description Default Response */
@@ -1171,14 +1604,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        task_id: string;
-                        /** @enum {string} */
-                        status: "cancelled";
-                        message: string;
-                        /** @description Nodes that were pending or running and are now CANCELLED */
-                        cancelled: string[];
-                    };
+                    "application/json": components["schemas"]["CancelTaskResponse"];
                 };
             };
             /** @description Default Response */
@@ -1254,14 +1680,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The new task, <id>-retry-<8 hex> */
-                        task_id: string;
-                        /** @enum {string} */
-                        status: "pending";
-                        message: string;
-                        retry_of: string;
-                    };
+                    "application/json": components["schemas"]["RetryTaskResponse"];
                 };
             };
             /** @description Default Response */
@@ -1353,13 +1772,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        supported_tasks: {
-                            [key: string]: string[];
-                        };
-                        total_count: number;
-                        description: string;
-                    };
+                    "application/json": components["schemas"]["SupportedTasksResponse"];
                 };
             };
         };
@@ -1379,13 +1792,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {string} */
-                        status: "healthy";
-                        service: string;
-                        /** @enum {string} */
-                        redis: "up";
-                    };
+                    "application/json": components["schemas"]["HealthResponse"];
                 };
             };
             /** @description Default Response */
@@ -1394,14 +1801,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {string} */
-                        status: "unhealthy";
-                        service: string;
-                        /** @enum {string} */
-                        redis: "down";
-                        error: string;
-                    };
+                    "application/json": components["schemas"]["UnhealthyResponse"];
                 };
             };
         };
@@ -1421,10 +1821,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {string} */
-                        status: "alive";
-                    };
+                    "application/json": components["schemas"]["LivenessResponse"];
                 };
             };
         };
