@@ -39,6 +39,15 @@ export function renderTask(view: HTMLElement, client: WfClient, taskId: string, 
     taskStatus.replaceChildren(statusBadge(status.status));
   };
 
+  // The task's own status follows its nodes: re-read at most every 300 ms while events arrive.
+  let statusTimer: ReturnType<typeof setTimeout> | undefined;
+  const statusSoon = (): void => {
+    statusTimer ??= setTimeout(() => {
+      statusTimer = undefined;
+      if (!signal.aborted) refreshStatus().catch((error: unknown) => showError(message, error));
+    }, 300);
+  };
+
   const rowFor = (taskName: string): NodeRow => {
     let row = rows.get(taskName);
     if (!row) {
@@ -73,6 +82,7 @@ export function renderTask(view: HTMLElement, client: WfClient, taskId: string, 
     const stream = client.events(taskId, { signal });
     for (let next = await stream.next(); !next.done; next = await stream.next()) {
       showEvent(next.value.event);
+      statusSoon();
       if (["succeeded", "failed", "cancelled"].includes(next.value.event.type)) {
         // Outputs and the task's own status come with the full state.
         const latest = await client.result(taskId);
