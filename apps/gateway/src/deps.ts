@@ -42,7 +42,7 @@ export interface GatewayDeps {
 export interface EventStreamOptions {
   /**
    * Opens the connection one stream blocks on (`XREAD BLOCK`); closed when the stream ends.
-   * Default: `redis.duplicate()` (required on a Cluster).
+   * Default: `redis.duplicate()` without a command timeout (on a Cluster, required).
    */
   connect?: () => RedisConnection;
   /** Streams one gateway serves at once; more are refused with 503 `TOO_MANY_STREAMS`. Default 100. */

@@ -23,7 +23,9 @@ export function registerTaskEvents(app: ZodApp, deps: GatewayDeps): void {
   const maxStreams = deps.events?.maxStreams ?? 100;
   const connect = deps.events?.connect ?? (() => {
     if (deps.redis.isCluster) throw new Error("on a Redis Cluster, pass events.connect to open the event streams' connections");
-    return (deps.redis as Redis).duplicate();
+    // As connectRedis's "blocking" mode: the first command may wait for the new connection, and
+    // a stream's read blocks for up to keepAliveMs, longer than a fail-fast command timeout.
+    return (deps.redis as Redis).duplicate({ commandTimeout: undefined, enableOfflineQueue: true });
   });
   // Streams never end on their own while nodes run: end them before the server waits for its connections.
   app.addHook("preClose", async () => {
