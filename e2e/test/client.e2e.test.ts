@@ -1,30 +1,22 @@
-import { once } from "node:events";
 import { readFile } from "node:fs/promises";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { createWfClient, isWfApiError, type TaskStreamEvent, type WfClient } from "@wf/client";
+import { isWfApiError, type TaskStreamEvent, type WfClient } from "@wf/client";
 import { createStateStore } from "@wf/state-redis";
-import { freePort, makeTestVideo, waitFor } from "@wf/testing";
+import { waitFor } from "@wf/testing";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { startApp, type AppProcess } from "./processes.js";
+import { startStack, type Stack } from "./stack.js";
 
 // @wf/client against the real gateway and worker (real Redis, real ffmpeg), and the client's
 // committed OpenAPI document and generated types against what the running gateway serves.
 
 const root = join(import.meta.dirname, "..", "..");
-let shared: string;
-let gateway: AppProcess;
-let worker: AppProcess;
-let hanging: Server;
-let hangingUrl: string;
+let stack: Stack;
 let base: string;
 let client: WfClient;
 let video: string;
+let hangingUrl: string;
 
 async function collect(stream: AsyncGenerator<TaskStreamEvent, string>): Promise<{ events: TaskStreamEvent[]; end: string }> {
   const events: TaskStreamEvent[] = [];
@@ -35,29 +27,12 @@ async function collect(stream: AsyncGenerator<TaskStreamEvent, string>): Promise
 }
 
 beforeAll(async () => {
-  shared = await mkdtemp(join(tmpdir(), "wf-e2e-client-"));
-  await mkdir(join(shared, "inputs"));
-  video = await makeTestVideo(join(shared, "inputs", "demo.mp4"), 1);
-  hanging = createServer((_req, res) => res.writeHead(200).write("x"));
-  hanging.listen(0, "127.0.0.1");
-  await once(hanging, "listening");
-  hangingUrl = `http://127.0.0.1:${(hanging.address() as AddressInfo).port}/live.mp4`;
-  const [port, metricsPort] = [await freePort(), await freePort()];
-  const common = { REDIS_URL: inject("redisUrl"), WF_SHARED_ROOT: shared };
-  gateway = startApp("@wf/gateway", { ...common, PORT: String(port), WF_EVENT_KEEPALIVE_MS: "500" });
-  worker = startApp("@wf/worker", { ...common, WF_METRICS_PORT: String(metricsPort), WF_INPUT_ALLOW_PRIVATE: "true" });
-  base = `http://127.0.0.1:${port}`;
-  client = createWfClient({ baseUrl: base });
-  await waitFor(async () => (await client.supportedTasks().catch(() => undefined))?.supported_tasks["ffmpeg"]?.includes("ffmpeg.extract_audio") || undefined, 20_000, `the apps (${gateway.output()} ${worker.output()})`);
+  stack = await startStack(inject("redisUrl"), "client", { WF_EVENT_KEEPALIVE_MS: "500" });
+  ({ base, client, video, hangingUrl } = stack);
 });
 
 afterAll(async () => {
-  // The last node still downloads from the hanging server: cut it, so the worker can stop.
-  hanging?.closeAllConnections();
-  hanging?.close();
-  expect(await gateway?.stop()).toBe(0);
-  expect(await worker?.stop()).toBe(0);
-  await rm(shared, { recursive: true, force: true });
+  expect(await stack?.stop()).toEqual({ gateway: 0, worker: 0 });
 });
 
 describe("@wf/client on the real gateway", () => {

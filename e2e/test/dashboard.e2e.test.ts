@@ -1,55 +1,28 @@
-import { once } from "node:events";
-import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { createWfClient, type WfClient } from "@wf/client";
-import { freePort, makeTestVideo, waitFor } from "@wf/testing";
+import type { WfClient } from "@wf/client";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { startApp, type AppProcess } from "./processes.js";
+import { startStack, type Stack } from "./stack.js";
 
 // The dashboard at /ui in headless Chromium (Debian's, driven by playwright-core) against the
 // real gateway and worker: a task turns completed on its page without a reload, another is
 // cancelled with the page's button. Screenshots go to e2e/test-artifacts/.
 
 const artifacts = join(import.meta.dirname, "..", "test-artifacts");
-let shared: string;
-let gateway: AppProcess;
-let worker: AppProcess;
-let hanging: Server;
-let hangingUrl: string;
+let stack: Stack;
 let base: string;
 let client: WfClient;
+let video: string;
+let hangingUrl: string;
 let browser: Browser;
 let page: Page;
-let video: string;
-let openGate: () => void = () => undefined;
-const gate = new Promise<void>((resolve) => (openGate = resolve));
 const pageErrors: string[] = [];
 
 beforeAll(async () => {
-  shared = await mkdtemp(join(tmpdir(), "wf-e2e-dashboard-"));
-  await mkdir(join(shared, "inputs"));
   await mkdir(artifacts, { recursive: true });
-  // Long enough that the task page is open while the node still runs.
-  video = await makeTestVideo(join(shared, "inputs", "demo.mp4"), 1);
-  // /live.mp4 never finishes; /gated.mp4 sends the test video once the test opens the gate.
-  hanging = createServer((req, res) => {
-    if (req.url !== "/gated.mp4") return void res.writeHead(200).write("x");
-    void gate.then(async () => res.writeHead(200, { "content-type": "video/mp4" }).end(await readFile(video)));
-  });
-  hanging.listen(0, "127.0.0.1");
-  await once(hanging, "listening");
-  hangingUrl = `http://127.0.0.1:${(hanging.address() as AddressInfo).port}/live.mp4`;
-  const [port, metricsPort] = [await freePort(), await freePort()];
-  const common = { REDIS_URL: inject("redisUrl"), WF_SHARED_ROOT: shared };
-  gateway = startApp("@wf/gateway", { ...common, PORT: String(port) });
-  worker = startApp("@wf/worker", { ...common, WF_METRICS_PORT: String(metricsPort), WF_INPUT_ALLOW_PRIVATE: "true" });
-  base = `http://127.0.0.1:${port}`;
-  client = createWfClient({ baseUrl: base });
-  await waitFor(async () => (await client.supportedTasks().catch(() => undefined))?.supported_tasks["ffmpeg"]?.includes("ffmpeg.extract_audio") || undefined, 20_000, `the apps (${gateway.output()} ${worker.output()})`);
+  stack = await startStack(inject("redisUrl"), "dashboard");
+  ({ base, client, video, hangingUrl } = stack);
   browser = await chromium.launch({
     executablePath: process.env["CHROMIUM_PATH"] ?? "/usr/bin/chromium",
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
@@ -63,11 +36,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  hanging?.closeAllConnections();
-  hanging?.close();
-  await gateway?.stop();
-  await worker?.stop();
-  await rm(shared, { recursive: true, force: true });
+  await stack?.stop();
 });
 
 describe("the dashboard at /ui", () => {
@@ -89,12 +58,12 @@ describe("the dashboard at /ui", () => {
   it("shows a task turning completed without a reload, and a failing one failed", async () => {
     const loads: string[] = [];
     page.on("load", () => loads.push(page.url()));
-    const gated = await client.create({ task_name: "ffmpeg.extract_audio", input_data: { video_path: hangingUrl.replace("live.mp4", "gated.mp4") } });
+    const gated = await client.create({ task_name: "ffmpeg.extract_audio", input_data: { video_path: stack.gatedUrl } });
     await page.goto(`${base}/ui/#/tasks/${gated.task_id}`);
     const node = page.locator('tr[data-node="ffmpeg.extract_audio"]');
     await node.locator(".status", { hasText: "in_progress" }).waitFor({ timeout: 15_000 });
     await page.locator("#task-status .status", { hasText: "running" }).waitFor({ timeout: 10_000 });
-    openGate();
+    stack.openGate();
     await node.locator(".status", { hasText: "success" }).waitFor({ timeout: 20_000 });
     await page.locator("#task-status .status", { hasText: "completed" }).waitFor({ timeout: 10_000 });
     await expect(node.locator("pre").textContent()).resolves.toContain("audio_path");
@@ -103,7 +72,7 @@ describe("the dashboard at /ui", () => {
     const failing = await client.create({ task_name: "ffmpeg.extract_audio", input_data: { video_path: hangingUrl } });
     await page.goto(`${base}/ui/#/tasks/${failing.task_id}`);
     await node.locator(".status", { hasText: "in_progress" }).waitFor({ timeout: 15_000 });
-    hanging.closeAllConnections(); // the download breaks: the node fails, and the page follows
+    stack.cutInputs(); // the download breaks: the node fails, and the page follows
     await node.locator(".status", { hasText: "failed" }).waitFor({ timeout: 15_000 });
     await page.locator("#task-status .status", { hasText: "failed" }).waitFor({ timeout: 10_000 });
     // The page was loaded once, in the first test: here only its hash changed, and every

@@ -47,4 +47,4 @@ export {
 export { TASKS_FOLDER, taskFolderPath, tasksRoot } from "./task-folder.js";
 export { EVENT_ID_HEADER, SIGNATURE_HEADER, signCallback, verifyCallbackSignature, type VerifyOptions } from "./callback-signature.js";
 export { failedNodeView } from "./failed-view.js";
-export { TASK_EVENT_TYPES, TaskEventSchema, taskEventTypeOf, type TaskEvent, type TaskEventType } from "./task-event.js";
+export { TASK_EVENT_TYPES, TaskEventSchema, taskEventOfStage, taskEventTypeOf, type TaskEvent, type TaskEventType } from "./task-event.js";

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { STAGE_STATUSES } from "./status.js";
+import type { StageExecution } from "./workflow-context.js";
 
 /**
  * What happened to a node: written (`created`, a new attempt), started or progressed
@@ -46,4 +47,31 @@ const TYPE_OF_STATUS = {
 export function taskEventTypeOf(status: (typeof STAGE_STATUSES)[number], callbackStatus: string | null): TaskEventType {
   const finished = status === "SUCCESS" || status === "FAILED" || status === "CANCELLED";
   return finished && callbackStatus !== null ? "callback" : TYPE_OF_STATUS[status];
+}
+
+const numberOrNull = (value: unknown): number | null => (typeof value === "number" && Number.isFinite(value) ? value : null);
+
+/**
+ * The event that a node's stage stands for: its status, `progress` and `duration` when they are
+ * numbers, its error, and `callback_status` when given (which makes a finished node's event a
+ * `callback` one).
+ */
+export function taskEventOfStage(
+  taskId: string,
+  taskName: string,
+  stage: StageExecution,
+  updatedAt: string,
+  callbackStatus: string | null = null,
+): TaskEvent {
+  return {
+    type: taskEventTypeOf(stage.status, callbackStatus),
+    task_id: taskId,
+    task_name: taskName,
+    status: stage.status,
+    progress: numberOrNull(stage["progress"]),
+    error: stage.error ?? null,
+    callback_status: callbackStatus,
+    duration: numberOrNull(stage.duration),
+    updated_at: updatedAt,
+  };
 }

@@ -1,4 +1,4 @@
-import { MissingTaskNameError, parseWorkflowContext, taskEventTypeOf, type StageStatus, type TaskEvent, type WorkflowContext } from "@wf/context";
+import { MissingTaskNameError, parseWorkflowContext, taskEventOfStage, type StageStatus, type TaskEvent, type WorkflowContext } from "@wf/context";
 
 /** One node's view, ready to store: the task's top-level fields plus only that node's stage. */
 export interface NodeView {
@@ -46,25 +46,13 @@ export function buildNodeView(input: unknown, now: Date): NodeView {
   return { taskId: context.workflow_id, taskName, stageStatus: stage?.status, context };
 }
 
-const numberOrNull = (value: unknown): number | null => (typeof value === "number" && Number.isFinite(value) ? value : null);
-
 /**
  * The event a write of `view` appends to its task's stream, or `null` for a view without its
  * stage (nothing happened to a node).
  */
 export function eventOfView(view: NodeView): TaskEvent | null {
   const stage = view.context.stages[view.taskName];
-  if (!stage || !view.stageStatus) return null;
+  if (!stage) return null;
   const callbackStatus = typeof view.context["callback_status"] === "string" ? view.context["callback_status"] : null;
-  return {
-    type: taskEventTypeOf(view.stageStatus, callbackStatus),
-    task_id: view.taskId,
-    task_name: view.taskName,
-    status: view.stageStatus,
-    progress: numberOrNull(stage["progress"]),
-    error: stage.error ?? null,
-    callback_status: callbackStatus,
-    duration: numberOrNull(stage.duration),
-    updated_at: view.context.updated_at ?? new Date().toISOString(),
-  };
+  return taskEventOfStage(view.taskId, view.taskName, stage, view.context.updated_at ?? new Date().toISOString(), callbackStatus);
 }

@@ -1,4 +1,4 @@
-import { isTerminalStageStatus, taskEventTypeOf, type StageStatus, type TaskEvent, type WorkflowContext } from "@wf/context";
+import { isTerminalStageStatus, taskEventOfStage, type StageStatus, type TaskEvent, type WorkflowContext } from "@wf/context";
 import type { RedisConnection, StateStore } from "@wf/state-redis";
 import type { SseWriter } from "./sse.js";
 
@@ -21,21 +21,10 @@ export interface FollowOptions {
   callbackWaitMs: number;
 }
 
-const numberOrNull = (value: unknown): number | null => (typeof value === "number" && Number.isFinite(value) ? value : null);
-
 /** The current state of every node of a task, as events (the start of a fresh stream). */
 export function snapshotEvents(task: WorkflowContext): TaskEvent[] {
-  return Object.entries(task.stages).map(([taskName, stage]) => ({
-    type: taskEventTypeOf(stage.status, null),
-    task_id: task.workflow_id,
-    task_name: taskName,
-    status: stage.status,
-    progress: numberOrNull(stage["progress"]),
-    error: stage.error ?? null,
-    callback_status: null,
-    duration: numberOrNull(stage.duration),
-    updated_at: task.updated_at ?? new Date().toISOString(),
-  }));
+  const updatedAt = task.updated_at ?? new Date().toISOString();
+  return Object.entries(task.stages).map(([taskName, stage]) => taskEventOfStage(task.workflow_id, taskName, stage, updatedAt));
 }
 
 /** Whether every node of the task that asked for a callback has its outcome recorded. */

@@ -47,6 +47,18 @@ export const CreateTaskResponseSchema = z.object({
   result: SingleNodeResultSchema.optional(),
 }).meta({ id: "CreateTaskResponse", example: { task_id: "task-5f0c…", status: "pending", message: "task is queued" } });
 
+/** The example answer of `/status`, which `/result` extends. */
+const STATUS_EXAMPLE = {
+  task_id: "task-5f0c…",
+  status: "completed",
+  message: "task completed",
+  result: { task_name: "ffmpeg.extract_audio", status: "SUCCESS", input_params: { video_path: "/share/workflows/inputs/demo.mp4" }, output: { audio_path: "/share/workflows/tasks/task-5f0c…/nodes/ffmpeg.extract_audio/demo.wav" }, error: null, duration: 0.4 },
+  minio_files: null,
+  create_at: "2026-11-30T12:00:00.000Z",
+  updated_at: "2026-11-30T12:00:00.400Z",
+  callback_status: null,
+};
+
 /** Answer of `GET /v1/tasks/:id/status`. */
 export const TaskStatusResponseSchema = z.object({
   task_id: z.string(),
@@ -60,19 +72,7 @@ export const TaskStatusResponseSchema = z.object({
   create_at: z.string().nullable(),
   updated_at: z.string().nullable(),
   callback_status: z.string().nullable(),
-}).meta({
-  id: "TaskStatusResponse",
-  example: {
-    task_id: "task-5f0c…",
-    status: "completed",
-    message: "task completed",
-    result: { task_name: "ffmpeg.extract_audio", status: "SUCCESS", input_params: { video_path: "/share/workflows/inputs/demo.mp4" }, output: { audio_path: "/share/workflows/tasks/task-5f0c…/nodes/ffmpeg.extract_audio/demo.wav" }, error: null, duration: 0.4 },
-    minio_files: null,
-    create_at: "2026-11-30T12:00:00.000Z",
-    updated_at: "2026-11-30T12:00:00.400Z",
-    callback_status: null,
-  },
-});
+}).meta({ id: "TaskStatusResponse", example: STATUS_EXAMPLE });
 
 /** The resources a delete reports on, named as the original names them. */
 export const DELETE_RESOURCES = ["local_directory", "redis", "minio"] as const;
@@ -86,14 +86,7 @@ export const TaskResultResponseSchema = TaskStatusResponseSchema.extend({
 }).meta({
   id: "TaskResultResponse",
   example: {
-    task_id: "task-5f0c…",
-    status: "completed",
-    message: "task completed",
-    result: { task_name: "ffmpeg.extract_audio", status: "SUCCESS", input_params: { video_path: "/share/workflows/inputs/demo.mp4" }, output: { audio_path: "/share/workflows/tasks/task-5f0c…/nodes/ffmpeg.extract_audio/demo.wav" }, error: null, duration: 0.4 },
-    minio_files: null,
-    create_at: "2026-11-30T12:00:00.000Z",
-    updated_at: "2026-11-30T12:00:00.400Z",
-    callback_status: null,
+    ...STATUS_EXAMPLE,
     context: {
       workflow_id: "task-5f0c…",
       create_at: "2026-11-30T12:00:00.000Z",

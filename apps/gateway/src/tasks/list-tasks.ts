@@ -1,4 +1,4 @@
-import type { StageExecution, TaskStatus, WorkflowContext } from "@wf/context";
+import { taskEventOfStage, type StageExecution, type TaskStatus, type WorkflowContext } from "@wf/context";
 import { StoreConfigError, listingCursorOf, type StateStore } from "@wf/state-redis";
 import type { z } from "zod";
 import type { Principal } from "../auth/principal.js";
@@ -11,16 +11,9 @@ const MAX_SCANNED = 1_000;
 
 type TaskSummary = z.output<typeof TaskSummarySchema>;
 
-const numberOrNull = (value: unknown): number | null => (typeof value === "number" && Number.isFinite(value) ? value : null);
-
-function nodeSummary(taskName: string, stage: StageExecution): z.output<typeof NodeSummarySchema> {
-  return {
-    task_name: taskName,
-    status: stage.status,
-    progress: numberOrNull(stage["progress"]),
-    duration: numberOrNull(stage.duration),
-    error: stage.error ?? null,
-  };
+function nodeSummary(taskId: string, taskName: string, stage: StageExecution): z.output<typeof NodeSummarySchema> {
+  const { status, progress, duration, error } = taskEventOfStage(taskId, taskName, stage, "");
+  return { task_name: taskName, status, progress, duration, error };
 }
 
 /** A task as the listing (and the dashboard) shows it. */
@@ -30,7 +23,7 @@ export function taskSummary(task: WorkflowContext): TaskSummary {
     status: taskStatusOfView(task),
     create_at: task.create_at ?? null,
     updated_at: task.updated_at ?? null,
-    nodes: Object.entries(task.stages).map(([taskName, stage]) => nodeSummary(taskName, stage)),
+    nodes: Object.entries(task.stages).map(([taskName, stage]) => nodeSummary(task.workflow_id, taskName, stage)),
   };
 }
 
