@@ -27,4 +27,21 @@ describe("node deadline", () => {
     expect(deadline.expired).toBe(false);
     deadline.clear();
   });
+
+  it("a job cancelled before its deadline starts begins aborted, with the cancellation's reason", () => {
+    const cancel = new AbortController();
+    cancel.abort(new Error("cancelled by the gateway"));
+    const deadline = startDeadline(10_000, cancel.signal, pino({ level: "silent" }));
+    expect(deadline.signal.aborted).toBe(true);
+    expect((deadline.signal.reason as Error).message).toBe("cancelled by the gateway");
+    deadline.clear();
+  });
+
+  it("once cleared, a later cancellation of the job's signal no longer reaches the node's signal", () => {
+    const cancel = new AbortController();
+    const deadline = startDeadline(10_000, cancel.signal, pino({ level: "silent" }));
+    deadline.clear();
+    cancel.abort();
+    expect(deadline.signal.aborted).toBe(false);
+  });
 });

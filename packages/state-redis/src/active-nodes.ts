@@ -2,6 +2,7 @@ import { defineStoreCommands } from "./commands/index.js";
 import { guarded } from "./errors.js";
 import { createKeySpace, type KeyLayout } from "./keys.js";
 import type { RedisConnection } from "./types.js";
+import { createWriteCoalescer } from "./write-coalescing.js";
 
 /** A started node the reconciler is due to check. */
 export interface ActiveNodeEntry {
@@ -30,12 +31,27 @@ export interface ActiveNodes {
 
 const member = (entry: ActiveNodeEntry): string => `${entry.taskId} ${entry.taskName}`;
 
+/** Options of {@link createActiveNodes}. */
+export interface ActiveNodesOptions {
+  redis: RedisConnection;
+  keyLayout?: KeyLayout;
+  /** Names the deployment whose replicas share the set (the gateway uses its queue prefix). Default `bull`. */
+  scope?: string;
+  /**
+   * Send the commands that concurrent calls issue in one event-loop iteration in one socket
+   * write, as the state store does (`StateStoreOptions.coalesceWrites`); an entry added just
+   * before a store write on the same connection then leaves with it. Default `true`.
+   */
+  coalesceWrites?: boolean;
+}
+
 /**
  * Creates the active-node set over a client or Cluster. Its key is shared by every replica of a
  * deployment: `scope` names the deployment (the gateway uses its queue prefix). Default `bull`.
  */
-export function createActiveNodes(options: { redis: RedisConnection; keyLayout?: KeyLayout; scope?: string }): ActiveNodes {
+export function createActiveNodes(options: ActiveNodesOptions): ActiveNodes {
   const { redis } = options;
+  const coalesce = createWriteCoalescer(redis, options.coalesceWrites ?? true);
   const keys = createKeySpace(options.keyLayout ?? "plain");
   const set = keys.activeNodes(options.scope ?? "bull");
   const lease = keys.reconcilerLease(options.scope ?? "bull");
@@ -43,9 +59,11 @@ export function createActiveNodes(options: { redis: RedisConnection; keyLayout?:
   return {
     async add(taskId, taskName, checkAtMs) {
       keys.nodeKey(taskId, taskName); // validates both
+      coalesce();
       await guarded(redis.zadd(set, checkAtMs, member({ taskId, taskName })), "write");
     },
     async due(nowMs, limit) {
+      coalesce();
       const members = await guarded(redis.zrangebyscore(set, "-inf", nowMs, "LIMIT", 0, limit), "read");
       return members.flatMap((text) => {
         const [taskId, taskName] = text.split(" ");
@@ -53,9 +71,11 @@ export function createActiveNodes(options: { redis: RedisConnection; keyLayout?:
       });
     },
     async reschedule(entry, checkAtMs) {
+      coalesce();
       await guarded(redis.zadd(set, "XX", checkAtMs, member(entry)), "write");
     },
     async remove(entry) {
+      coalesce();
       await guarded(redis.zrem(set, member(entry)), "write");
     },
     async claimReconcilerLease(holder, durationMs) {

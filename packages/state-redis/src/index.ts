@@ -23,5 +23,5 @@ export {
   type RegisteredNode,
 } from "./registry.js";
 export { connectRedis, keyLayoutFor, type ConnectOptions, type ConnectionMode } from "./connect.js";
-export { createActiveNodes, type ActiveNodeEntry, type ActiveNodes } from "./active-nodes.js";
+export { createActiveNodes, type ActiveNodeEntry, type ActiveNodes, type ActiveNodesOptions } from "./active-nodes.js";
 export { createTeamQuotas, type TeamQuotas } from "./quotas.js";

@@ -1,6 +1,6 @@
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createStateStore } from "../src/index.js";
+import { createActiveNodes, createStateStore } from "../src/index.js";
 import { buildContext, uniqueTaskId } from "./fixtures.js";
 
 let redis: Redis;
@@ -43,5 +43,27 @@ describe("write coalescing", () => {
     const store = createStateStore({ redis });
     await expect(store.updateWorkflowState({ workflow_id: "no task name" })).rejects.toMatchObject({ code: expect.any(String) });
     expect(socket().writableCorked).toBe(0);
+  });
+
+  it("an active-node entry added just before a store write waits on the socket and leaves with it", async () => {
+    const store = createStateStore({ redis });
+    const active = createActiveNodes({ redis, scope: `coalesce-${uniqueTaskId()}` });
+    const taskId = uniqueTaskId();
+    const added = active.add(taskId, "node.a", Date.now() + 60_000);
+    expect(socket().writableCorked).toBe(1);
+    const entryBytes = socket().writableLength;
+    expect(entryBytes).toBeGreaterThan(0);
+    const written = store.createWorkflowState(buildContext(taskId, "node.a"));
+    expect(socket().writableLength).toBeGreaterThan(entryBytes + 300);
+    expect((await Promise.all([added, written]))[1].written).toBe(true);
+    expect(socket().writableCorked).toBe(0);
+    expect(await active.due(Date.now() + 120_000, 1000)).toContainEqual({ taskId, taskName: "node.a" });
+  });
+
+  it("active nodes leave the socket alone when coalesceWrites is false", async () => {
+    const active = createActiveNodes({ redis, scope: `coalesce-${uniqueTaskId()}`, coalesceWrites: false });
+    const added = active.add(uniqueTaskId(), "node.a", Date.now());
+    expect(socket().writableCorked).toBe(0);
+    await added;
   });
 });

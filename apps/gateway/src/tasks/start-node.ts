@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { PlaceholderError, findPlaceholders, formatInputPath, maskSecrets, maskSecretsInText, type Placeholder, type StageExecution, type WorkflowContext } from "@wf/context";
 import { UrlPolicyError, checkPublicUrl, type UrlPolicy } from "@wf/protocol";
 import type { FastifyBaseLogger } from "fastify";
@@ -86,8 +86,10 @@ export async function assertRunnable(deps: GatewayDeps, taskName: string, inputD
 export async function startNode(deps: GatewayDeps, request: NodeRequest, log: FastifyBaseLogger): Promise<void> {
   const { taskId, taskName, inputData } = request;
   const masked = maskSecrets(inputData);
-  // One id per attempt: lets a cancel find the job and a retry find the unmasked input.
-  const jobId = `${taskId}.${taskName}.${randomBytes(4).toString("hex")}`;
+  // One id per attempt: lets a cancel find the job and a retry find the unmasked input. Its
+  // suffix is 8 random hex digits, taken from randomUUID, which draws from a buffered pool
+  // (randomBytes asks the system for every call).
+  const jobId = `${taskId}.${taskName}.${randomUUID().slice(0, 8)}`;
   const history = jobHistoryAfter(request.previous);
   const pending: WorkflowContext = {
     workflow_id: taskId,

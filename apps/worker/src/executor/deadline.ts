@@ -29,7 +29,12 @@ function formatSeconds(ms: number): string {
  * killed, and {@link Deadline.race} rejects with {@link NodeTimeoutError}.
  */
 export function startDeadline(timeoutMs: number, cancel: AbortSignal, logger: Logger): Deadline {
+  // One controller, linked to `cancel` by a listener removed in `clear()`: AbortSignal.any and
+  // AbortSignal.timeout cost every job weak references and finalizers the GC then has to trace.
   const controller = new AbortController();
+  const onCancel = (): void => controller.abort(cancel.reason);
+  if (cancel.aborted) onCancel();
+  else cancel.addEventListener("abort", onCancel, { once: true });
   let expired = false;
   let rejectRace: ((error: Error) => void) | undefined;
   const warning = setTimeout(() => logger.warn({ timeoutMs, elapsedMs: Math.round(timeoutMs * 0.8) }, "node has used 80% of its time limit"), timeoutMs * 0.8);
@@ -40,7 +45,7 @@ export function startDeadline(timeoutMs: number, cancel: AbortSignal, logger: Lo
     rejectRace?.(error);
   }, timeoutMs);
   return {
-    signal: AbortSignal.any([cancel, controller.signal]),
+    signal: controller.signal,
     get expired() {
       return expired;
     },
@@ -51,6 +56,7 @@ export function startDeadline(timeoutMs: number, cancel: AbortSignal, logger: Lo
     clear() {
       clearTimeout(warning);
       clearTimeout(hard);
+      cancel.removeEventListener("abort", onCancel);
     },
   };
 }
