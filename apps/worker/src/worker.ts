@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import { CALLBACK_QUEUE, NodeJobDataSchema, callbackJobOptions, queueNameOf, type CallbackJobData } from "@wf/protocol";
-import { createKeySpace, createStateStore, type KeyLayout, type RedisConnection } from "@wf/state-redis";
+import { createKeySpace, createStateStore, createWriteCoalescer, type KeyLayout, type RedisConnection } from "@wf/state-redis";
 import { Queue, Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import { pino, type Logger } from "pino";
@@ -96,6 +96,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   const connection = options.redis.isCluster
     ? options.redis
     : (options.redis as Redis).duplicate({ maxRetriesPerRequest: null });
+  const coalesceQueueWrites = createWriteCoalescer(connection);
   const prefix = options.queuePrefix ?? createKeySpace(keyLayout).queuePrefix;
   const callbacks = new Queue(CALLBACK_QUEUE, { connection, prefix });
   const deps = {
@@ -137,6 +138,9 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
         } finally {
           running.delete(key);
           metrics.nodeFinished(data.data.task_name, outcome, (performance.now() - startedAt) / 1000);
+          // BullMQ records the outcome (and fetches the next job) as soon as this returns: jobs
+          // that finish in one event-loop iteration then send theirs in one socket write.
+          coalesceQueueWrites();
         }
       },
       {

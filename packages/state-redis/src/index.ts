@@ -25,3 +25,4 @@ export {
 export { connectRedis, keyLayoutFor, type ConnectOptions, type ConnectionMode } from "./connect.js";
 export { createActiveNodes, type ActiveNodeEntry, type ActiveNodes, type ActiveNodesOptions } from "./active-nodes.js";
 export { createTeamQuotas, type TeamQuotas } from "./quotas.js";
+export { createWriteCoalescer } from "./write-coalescing.js";

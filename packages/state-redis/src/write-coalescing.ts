@@ -16,8 +16,15 @@ function socketsOf(redis: RedisConnection): Socket[] {
  * then leave in one socket write instead of one each, and every command still resolves on its own
  * reply. ioredis auto-pipelining also batches writes, but resolves a whole batch at once and keeps
  * one batch in flight, so Node and Redis take turns.
+ *
+ * The store and the active-node set use it on their connection; call it yourself before
+ * commands another library sends on a connection you own (the gateway and the worker do so
+ * before BullMQ adds and finishes jobs).
+ *
+ * @param redis - the connection (a client, or a Cluster and all its nodes).
+ * @param enabled - `false` returns a function that does nothing. Default `true`.
  */
-export function createWriteCoalescer(redis: RedisConnection, enabled: boolean): () => void {
+export function createWriteCoalescer(redis: RedisConnection, enabled = true): () => void {
   if (!enabled) return () => {};
   let corked: Socket[] | undefined;
   return () => {

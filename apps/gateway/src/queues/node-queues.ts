@@ -1,5 +1,6 @@
 import { CALLBACK_QUEUE, callbackJobOptions, queueNameOf, type CallbackJobData, type NodeJobData } from "@wf/protocol";
-import { Queue, type ConnectionOptions, type Job } from "bullmq";
+import { createWriteCoalescer, type RedisConnection } from "@wf/state-redis";
+import { Queue, type Job } from "bullmq";
 
 /** Retention of finished jobs in the queue, matching the one-day life of task state. */
 const KEEP_FINISHED = { age: 86_400 };
@@ -17,17 +18,21 @@ async function removed(job: Job): Promise<boolean> {
 /** The gateway's producers for `<service>_queue`, opened on first use. */
 export class NodeQueues {
   readonly #queues = new Map<string, Queue>();
-  readonly #connection: ConnectionOptions;
+  readonly #connection: RedisConnection;
+  readonly #coalesce: () => void;
   readonly #prefix: string;
   readonly #callbackRetry: { attempts?: number; backoffMs?: number };
 
   /**
-   * @param connection - ioredis client (or options) for the queues; commands fail fast when it does.
+   * @param connection - ioredis client or Cluster for the queues (shared by them); commands fail
+   *   fast when it does. Jobs that concurrent requests add in one event-loop iteration leave in
+   *   one socket write.
    * @param prefix - BullMQ key prefix, shared with the workers (`bull`, `{bull}` on a Cluster).
    * @param callbackRetry - delivery attempts and first backoff of callback jobs.
    */
-  constructor(connection: ConnectionOptions, prefix = "bull", callbackRetry: { attempts?: number; backoffMs?: number } = {}) {
+  constructor(connection: RedisConnection, prefix = "bull", callbackRetry: { attempts?: number; backoffMs?: number } = {}) {
     this.#connection = connection;
+    this.#coalesce = createWriteCoalescer(connection);
     this.#prefix = prefix;
     this.#callbackRetry = callbackRetry;
   }
@@ -39,6 +44,7 @@ export class NodeQueues {
 
   /** Enqueues a node job on its service queue under `jobId` (unique per attempt). */
   async enqueue(job: NodeJobData, jobId: string): Promise<void> {
+    this.#coalesce();
     await this.#queueOf(job.task_name).add(job.task_name, job, {
       jobId,
       removeOnComplete: KEEP_FINISHED,
@@ -94,7 +100,6 @@ export class NodeQueues {
     return removed(job);
   }
 
-  /** Closes every queue opened so far. */
   /** Job counts of a service's queue (`<service>_queue`): waiting, active, delayed, failed, completed. */
   async depth(service: string): Promise<{ waiting: number; active: number; delayed: number; failed: number; completed: number }> {
     const counts = await this.#queue(`${service}_queue`).getJobCounts("waiting", "active", "delayed", "failed", "completed");
@@ -107,6 +112,7 @@ export class NodeQueues {
     };
   }
 
+  /** Closes every queue opened so far. */
   async close(): Promise<void> {
     await Promise.all([...this.#queues.values()].map((queue) => queue.close()));
   }
