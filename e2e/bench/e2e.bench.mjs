@@ -2,9 +2,10 @@
 // From request to finished node, side by side with bare BullMQ on this machine.
 //   bare: Queue.add -> a no-op BullMQ Worker (own process), until every job is completed;
 //   wf:   POST /v1/tasks (gateway process) -> a wf worker running `bench.noop` (own process),
-//         until every node is SUCCESS in Redis.
+//         until every job is completed (right after its node's SUCCESS write).
 // Same Redis, same job count, requests in flight and worker concurrency; rounds alternate and
-// the median round is reported, with POST->SUCCESS p50/p99 at idle and under load and the CPU
+// the median round is reported, with POST->SUCCESS p50/p99 at idle (to the job's completed
+// event, as for bare BullMQ) and under load (to the SUCCESS write's updated_at), and the CPU
 // time per task of each process (Redis from INFO).
 // Usage: pnpm bench:e2e [-- --tasks 2000 --in-flight 32 --concurrency 8 --rounds 3 --idle 200]
 import { spawn } from "node:child_process";
@@ -173,23 +174,24 @@ async function wf() {
     const values = await redis.mget(ids.slice(i, i + 500).map((id) => `${id}:node:bench.noop`));
     values.forEach((value, j) => latencies.push(Date.parse(JSON.parse(value).updated_at) - posted.get(ids[i + j])));
   }
-  // Idle: one task at a time, POST -> its `succeeded` event (a blocking read of its stream).
-  const reader = new Redis(redisServer.url);
+  // Idle: one task at a time, POST -> its job's completed event (as for bare BullMQ; the job
+  // completes right after the node's SUCCESS write). Job ids start with the task id.
+  const events = new QueueEvents("bench_queue", { connection: new Redis(redisServer.url, { maxRetriesPerRequest: null }) });
+  await events.waitUntilReady();
+  const completed = new Set();
+  let wake = () => undefined;
+  events.on("completed", ({ jobId }) => {
+    completed.add(jobId.split(".")[0]);
+    wake();
+  });
   const idle = [];
   for (let i = 0; i < IDLE; i += 1) {
     const t = performance.now();
     const taskId = await create(i);
-    let last = "0-0";
-    for (let done = false; !done; ) {
-      const reply = await reader.xread("BLOCK", 5000, "STREAMS", `${taskId}:events`, last);
-      for (const [id, fields] of reply?.[0]?.[1] ?? []) {
-        last = id;
-        if (JSON.parse(fields[1]).type === "succeeded") done = true;
-      }
-    }
+    while (!completed.has(taskId)) await new Promise((resolve) => (wake = resolve));
     idle.push(performance.now() - t);
   }
-  reader.disconnect();
+  await events.close();
   return {
     rate: TASKS / seconds,
     loadP50: median(latencies),

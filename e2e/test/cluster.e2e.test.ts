@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort, makeTestVideo, probeMedia, startRedisCluster, waitFor, type RedisClusterHandle } from "@wf/testing";
+import { createStateStore } from "@wf/state-redis";
 import { Cluster } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startApp, type AppProcess } from "./processes.js";
@@ -64,6 +65,9 @@ describe("end to end on a Redis Cluster (3 masters)", () => {
     expect(final.status).toBe("completed");
     expect((await probeMedia(final.result.output?.audio_path as string)).streams[0]).toMatchObject({ sample_rate: "16000", channels: 1 });
 
+    // Nobody followed the task: it has no event stream. Following it creates one, in its slot.
+    expect((await keysContaining(taskId)).filter((key) => !key.startsWith("{bull}")).sort()).toEqual([`{${taskId}}:node:ffmpeg.extract_audio`, `{${taskId}}:nodes`]);
+    expect(await createStateStore({ redis: client, keyLayout: "hash-tag" }).openTaskEvents(taskId)).toMatch(/^\d+-\d+$/);
     const stateKeys = (await keysContaining(taskId)).filter((key) => !key.startsWith("{bull}"));
     expect([...stateKeys].sort()).toEqual([`{${taskId}}:events`, `{${taskId}}:node:ffmpeg.extract_audio`, `{${taskId}}:nodes`]);
     const slots = new Set(await Promise.all(stateKeys.map((key) => client.cluster("KEYSLOT", key))));

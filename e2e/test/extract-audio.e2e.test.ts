@@ -82,11 +82,12 @@ describe("end to end: gateway + worker processes, Redis, ffmpeg", () => {
 
     const nodeKeys = await scanAll(`${taskId}:node:*`);
     expect(nodeKeys).toEqual([`${taskId}:node:ffmpeg.extract_audio`]);
-    // Besides its node keys, a task's state is exactly two more keys: the index of its nodes and
-    // its event stream. (The queue also keeps the finished job under its own prefix until the
-    // task is deleted; the listing names the task, as a member, not in a key.)
+    // Besides its node keys, a task's state is exactly one more key, the index of its nodes (and
+    // its event stream once someone follows it; nobody did). The queue also keeps the finished
+    // job under its own prefix until the task is deleted; the listing names the task, as a
+    // member, not in a key.
     const keys = await scanAll(`*${taskId}*`);
-    expect(keys.filter((key) => !key.startsWith("bull:")).sort()).toEqual([`${taskId}:events`, `${taskId}:node:ffmpeg.extract_audio`, `${taskId}:nodes`]);
+    expect(keys.filter((key) => !key.startsWith("bull:")).sort()).toEqual([`${taskId}:node:ffmpeg.extract_audio`, `${taskId}:nodes`]);
     expect(keys.filter((key) => key.startsWith("bull:ffmpeg_queue:"))).toHaveLength(1);
     const ttl = await redis.ttl(`${taskId}:node:ffmpeg.extract_audio`);
     expect(ttl).toBeGreaterThan(86_300);

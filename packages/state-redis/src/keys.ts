@@ -24,8 +24,9 @@ export interface KeySpace {
   /** The team a task belongs to, `{task_id}:owner`, written with its first node and expiring with its index. */
   ownerKey(taskId: string): string;
   /**
-   * A task's event stream, `{task_id}:events`: one entry per node write, appended atomically with
-   * it, capped in length and expiring with the task's index.
+   * A task's event stream, `{task_id}:events`: created when the task is first followed
+   * (`openTaskEvents`), then one entry per node write, appended atomically with it, capped in
+   * length and expiring with the task's index.
    */
   eventsKey(taskId: string): string;
   /**

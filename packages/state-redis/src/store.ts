@@ -198,6 +198,10 @@ export function createStateStore(options: StateStoreOptions): StateStore {
       coalesce();
       return guarded(lastEventId(redis, keys.eventsKey(taskId)), "read");
     },
+    async openTaskEvents(taskId) {
+      coalesce();
+      return guarded(commands.openEvents(keys.indexKey(taskId), keys.eventsKey(taskId)), "write");
+    },
     async waitForTaskEvents(connection, taskId, after, blockMs, count = 1000) {
       return guarded(waitForEventRange(connection, keys.eventsKey(taskId), after, blockMs, count), "read");
     },

@@ -142,9 +142,18 @@ export interface StateStore {
   listTasks(options: ListTasksOptions): Promise<TaskPage>;
   /** Removes a task from the listings (all tasks, and `team`'s). */
   unlistTask(taskId: string, team?: string | null): Promise<void>;
+  /**
+   * Starts recording the task's events, unless that has started already, and returns the id to
+   * read after (its stream's newest entry); null when the task does not exist. Writes append
+   * events only to a task that has been opened so: a task nobody follows keeps no stream (a new
+   * Redis stream takes a 4 KB node, four times the rest of a task's state). Open, then read the
+   * task's state: every change after the open is in the stream. The stream expires and is
+   * deleted with the task.
+   */
+  openTaskEvents(taskId: string): Promise<string | null>;
   /** The task's events after the event id `after` (exclusive; from the oldest kept when undefined), oldest first. */
   readTaskEvents(taskId: string, after?: string, count?: number): Promise<StoredTaskEvent[]>;
-  /** The id of the task's newest event, or null when it has none. */
+  /** The id of the newest entry of the task's stream, or null when it has none (never opened, or gone). */
   lastTaskEventId(taskId: string): Promise<string | null>;
   /**
    * Waits up to `blockMs` for events after `after` (`XREAD BLOCK`) on `connection`, which it

@@ -315,7 +315,25 @@ export function describeStoreContract(
       expect((await store.createWorkflowState(buildContext(taskId, "a.one"))).written).toBe(true);
     });
 
-    it("appends one event per node write, in order, to a stream that expires and is deleted with the task", async () => {
+    it("keeps no event stream for a task nobody follows, and none for a task that does not exist", async () => {
+      const redis = connect();
+      const store = storeFor();
+      const taskId = uniqueTaskId();
+      await store.createWorkflowState(buildContext(taskId, "ffmpeg.extract_audio", "PENDING"));
+      await store.updateWorkflowState(buildContext(taskId, "ffmpeg.extract_audio", "IN_PROGRESS"));
+      await store.updateWorkflowState(buildContext(taskId, "ffmpeg.extract_audio", "SUCCESS"));
+      expect(await redis.exists(store.keys.eventsKey(taskId))).toBe(0);
+      expect(await store.lastTaskEventId(taskId)).toBeNull();
+
+      const missing = uniqueTaskId();
+      expect(await store.openTaskEvents(missing)).toBeNull();
+      expect(await redis.exists(store.keys.eventsKey(missing))).toBe(0);
+      await store.deleteWorkflowState(taskId);
+      expect(await store.openTaskEvents(taskId)).toBeNull(); // deleted stays deleted
+      expect(await redis.exists(store.keys.eventsKey(taskId))).toBe(0);
+    });
+
+    it("once a task is opened, appends one event per node write, in order, to a stream that expires and is deleted with the task", async () => {
       const redis = connect();
       const store = storeFor();
       const taskId = uniqueTaskId();
@@ -323,6 +341,12 @@ export function describeStoreContract(
         const context = buildContext(taskId, "ffmpeg.extract_audio", status);
         return { ...context, ...extra, stages: { "ffmpeg.extract_audio": { ...context.stages["ffmpeg.extract_audio"], status, ...stage } } };
       };
+      await store.createWorkflowState(node("PENDING", { output: null, duration: null }));
+      const opened = await store.openTaskEvents(taskId);
+      expect(opened).toMatch(/^\d+-\d+$/);
+      expect(await store.openTaskEvents(taskId)).toBe(opened); // a second reader starts at the same point
+      expect(await store.readTaskEvents(taskId)).toEqual([]); // the marker is no event
+      // A retry (a new attempt) is a change like any other.
       await store.createWorkflowState(node("PENDING", { output: null, duration: null }));
       await store.updateWorkflowState(node("IN_PROGRESS", { output: null, duration: null, progress: 40 }));
       await store.updateWorkflowState(node("SUCCESS", { duration: 2.5 }));
@@ -333,6 +357,7 @@ export function describeStoreContract(
       await store.updateWorkflowState(node("SUCCESS", { duration: 2.5 }, { callback_status: "sent" }));
       const events = await store.readTaskEvents(taskId);
       expect(events.map(({ event }) => event.type)).toEqual(["created", "running", "succeeded", "callback"]);
+      expect(await store.readTaskEvents(taskId, opened as string)).toEqual(events); // all after the open
       expect(events[1]?.event).toMatchObject({ task_id: taskId, task_name: "ffmpeg.extract_audio", status: "IN_PROGRESS", progress: 40, error: null });
       expect(events[2]?.event).toMatchObject({ status: "SUCCESS", duration: 2.5, callback_status: null });
       expect(events[3]?.event.callback_status).toBe("sent");
@@ -348,7 +373,7 @@ export function describeStoreContract(
       const store = storeFor();
       const taskId = uniqueTaskId();
       await store.createWorkflowState(buildContext(taskId, "ffmpeg.extract_audio", "PENDING"));
-      const after = (await store.lastTaskEventId(taskId)) as string;
+      const after = (await store.openTaskEvents(taskId)) as string;
       const connection = connectNew();
       try {
         const waiting = store.waitForTaskEvents(connection, taskId, after, 10_000);

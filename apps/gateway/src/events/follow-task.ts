@@ -42,7 +42,9 @@ export async function followTask(options: FollowOptions): Promise<FollowEnd> {
   const { store, connection, taskId, sse, signal } = options;
   const statuses = new Map<string, StageStatus>();
   let after: string;
-  const [task, lastId] = await Promise.all([store.getWorkflowState(taskId), store.lastTaskEventId(taskId)]);
+  // Opened before the state is read: a change landing in between is in both (sent twice, never lost).
+  const lastId = await store.openTaskEvents(taskId);
+  const task = lastId === null ? null : await store.getWorkflowState(taskId);
   if (!task) return "deleted";
   for (const [name, stage] of Object.entries(task.stages)) statuses.set(name, stage.status);
   if (options.lastEventId === undefined) {

@@ -10,6 +10,7 @@ import writeNode from "./writeNode.lua";
 import claimLease from "./claimLease-1.lua";
 import releaseLease from "./releaseLease-1.lua";
 import countRequest from "./countRequest-1.lua";
+import openEvents from "./openEvents-2.lua";
 
 /** Prefix of the error the scripts raise when a task's index key holds another type. */
 export const CORRUPT_INDEX = "CORRUPT_INDEX";
@@ -89,6 +90,11 @@ export interface StoreCommands {
    * `[task name, type, …]` of those whose key holds another type.
    */
   pruneNodes(indexKey: string, nodeKeyPrefix: string, taskNames: readonly string[]): Promise<string[]>;
+  /**
+   * Creates the task's event stream unless it exists (writes append to it only then); the id of
+   * its newest entry, or null when the task does not exist.
+   */
+  openEvents(indexKey: string, eventsKey: string): Promise<string | null>;
   /** `[node keys removed, 1 when the index key was of another type]`. */
   deleteTask(indexKey: string, ownerKey: string, eventsKey: string, nodeKeyPrefix: string): Promise<[number, 0 | 1]>;
   publishNodes(heartbeats: string, nodes: string, nowMs: number, expiresMs: number, workerId: string, pairs: string[]): Promise<number>;
@@ -108,6 +114,7 @@ const SCRIPTS = {
   wfReadTask: { numberOfKeys: 1, lua: readTask },
   wfPruneNodes: { numberOfKeys: 1, lua: pruneNodes },
   wfDeleteTask: { numberOfKeys: 3, lua: deleteTask },
+  wfOpenEvents: { numberOfKeys: 2, lua: openEvents },
   wfPublishNodes: { numberOfKeys: 2, lua: publishNodes },
   wfListNodes: { numberOfKeys: 2, lua: listNodes },
   wfWithdrawNodes: { numberOfKeys: 1, lua: withdrawNodes },
@@ -148,6 +155,7 @@ export function defineStoreCommands(redis: Redis | Cluster): StoreCommands {
     },
     readTask: (indexKey, prefix) => call("wfReadTask", indexKey, prefix) as Promise<[string[], string[]]>,
     pruneNodes: (indexKey, prefix, taskNames) => call("wfPruneNodes", indexKey, prefix, ...taskNames) as Promise<string[]>,
+    openEvents: (indexKey, eventsKey) => call("wfOpenEvents", indexKey, eventsKey) as Promise<string | null>,
     deleteTask: (indexKey, ownerKey, eventsKey, prefix) => call("wfDeleteTask", indexKey, ownerKey, eventsKey, prefix) as Promise<[number, 0 | 1]>,
     publishNodes: async (heartbeats, nodes, nowMs, expiresMs, workerId, pairs) =>
       (await call("wfPublishNodes", heartbeats, nodes, nowMs, expiresMs, workerId, ...pairs)) as number,

@@ -13,16 +13,19 @@
   A write that starts a new attempt (retry / re-run) replaces anything.
   A node that does not exist (never written, or expired) never blocks a write.
 
-  Every write also appends an event (ARGV[5]) to the task's event stream, so that a reader of
-  the stream (the events route, on any gateway) sees every state change once, in order.
+  Every write also appends an event (ARGV[5]) to the task's event stream when the stream exists,
+  so that a reader of the stream (the events route, on any gateway) sees every state change once,
+  in order. The stream is created by the first reader (openEvents-2.lua): a task nobody follows
+  keeps no stream, which would cost it a 4 KB stream node.
 
-  Every write runs this script, so its common path is kept to four calls (ZSCORE, SET, XADD,
-  TTL; ZADD too when the status changes) and its arguments to the few it needs.
+  Every write runs this script, so its common path is kept to four calls (ZSCORE, SET, EXISTS or
+  XADD, TTL; ZADD too when the status changes) and its arguments to the few it needs.
 
   KEYS[1] node key
   KEYS[2] task index key (sorted set: task name -> status code)
   KEYS[3] task owner key (string: the team the task belongs to; expires with the index)
-  KEYS[4] task event stream (capped at about 1000 entries; expires with the index)
+  KEYS[4] task event stream (capped at about 1000 entries; expires with the index; appended to
+          only once a reader has created it)
   KEYS[5..] optional task listings (sorted sets: task id -> creation time in ms), given only on
           a write that starts an attempt and only when they share a server with the task (not
           on a Cluster: there the store updates them right after); the task is added once (NX),
@@ -108,7 +111,9 @@ end
 -- A write that leaves a final status as it was is no change to report (a worker confirming the
 -- gateway's CANCELLED), unless it records the callback's outcome (events start {"type":"callback").
 local unchangedFinal = indexed == incoming and incoming >= 2 and string.sub(ARGV[5], 1, 18) ~= '{"type":"callback"'
-if ARGV[5] ~= "" and not unchangedFinal then redis.call("XADD", KEYS[4], "MAXLEN", "~", 1000, "*", "e", ARGV[5]) end
+if ARGV[5] ~= "" and not unchangedFinal and redis.call("EXISTS", KEYS[4]) == 1 then
+  redis.call("XADD", KEYS[4], "MAXLEN", "~", 1000, "*", "e", ARGV[5])
+end
 -- The index must outlive its newest node: its expiry is extended, never shortened. It is
 -- extended past the node's by a margin (10% of the TTL, at most an hour), so that a node writing
 -- progress every second extends it once per margin rather than on every write. An index that
