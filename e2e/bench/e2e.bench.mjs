@@ -27,6 +27,10 @@ const CONCURRENCY = arg("concurrency", 8);
 const ROUNDS = arg("rounds", 3);
 const IDLE = arg("idle", 200);
 
+for (const [name, value] of Object.entries({ tasks: TASKS, "in-flight": IN_FLIGHT, concurrency: CONCURRENCY, rounds: ROUNDS, idle: IDLE })) {
+  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a whole number of at least 1, not ${value}`);
+}
+
 const here = new URL(".", import.meta.url).pathname;
 const gatewayMain = new URL("../../apps/gateway/dist/main.js", import.meta.url).pathname;
 const redisServer = await startRedisServer();
@@ -34,10 +38,18 @@ const redis = new Redis(redisServer.url);
 const shared = await mkdtemp(join(tmpdir(), "wf-bench-e2e-"));
 const CLOCK_TICKS = 100;
 
+// Every process this bench starts ends with it, even when it fails half-way.
+const children = new Set();
+process.on("exit", () => {
+  for (const child of children) child.kill("SIGKILL");
+});
+
 function startProcess(script, env) {
   // BENCH_PROFILE=<dir>: each process writes a V8 CPU profile there when it exits.
   const profile = process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
   const child = spawn(process.execPath, [...profile, script], { env: { ...process.env, REDIS_URL: redisServer.url, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+  children.add(child);
+  child.once("exit", () => children.delete(child));
   const ready = new Promise((resolve, reject) => {
     child.stdout.on("data", (chunk) => chunk.toString().includes("ready") && resolve());
     child.once("exit", (code) => reject(new Error(`${script} exited with ${code}`)));
@@ -80,36 +92,32 @@ async function until(check, what, timeoutMs = 120_000) {
 }
 
 // --- bare BullMQ -----------------------------------------------------------------------------
-let bareRound = 0;
+// One worker process for every round, as wf's, so that both are warm (JIT) when measured.
+const bareWorker = startProcess(join(here, "bare-worker.mjs"), { QUEUE: "bare_queue", CONCURRENCY: String(CONCURRENCY) });
+await bareWorker.ready;
+const bareQueue = new Queue("bare_queue", { connection: new Redis(redisServer.url, { maxRetriesPerRequest: null }) });
+const bareEvents = new QueueEvents("bare_queue", { connection: new Redis(redisServer.url, { maxRetriesPerRequest: null }) });
+await bareEvents.waitUntilReady();
 async function bare() {
-  const queueName = `bare_${bareRound++}`;
-  const worker = startProcess(join(here, "bare-worker.mjs"), { QUEUE: queueName, CONCURRENCY: String(CONCURRENCY) });
-  await worker.ready;
-  const queue = new Queue(queueName, { connection: new Redis(redisServer.url, { maxRetriesPerRequest: null }) });
-  const cpu0 = [await cpuSeconds(worker.child.pid), await redisCpuSeconds()];
+  const cpu0 = [await cpuSeconds(bareWorker.child.pid), await redisCpuSeconds()];
   const driver0 = process.cpuUsage();
   const started = performance.now();
-  await pool(TASKS, IN_FLIGHT, (i) => queue.add("noop", { n: i }));
-  await until(async () => (await queue.getJobCounts("completed")).completed >= TASKS, "bare jobs");
+  await pool(TASKS, IN_FLIGHT, (i) => bareQueue.add("noop", { n: i }));
+  await until(async () => (await bareQueue.getJobCounts("completed")).completed >= TASKS, "bare jobs");
   const seconds = (performance.now() - started) / 1000;
-  const cpu1 = [await cpuSeconds(worker.child.pid), await redisCpuSeconds()];
+  const cpu1 = [await cpuSeconds(bareWorker.child.pid), await redisCpuSeconds()];
   const driver = process.cpuUsage(driver0);
-  const jobs = await queue.getJobs(["completed"], 0, TASKS);
+  const jobs = await bareQueue.getJobs(["completed"], 0, TASKS);
   const latencies = jobs.map((job) => job.finishedOn - job.timestamp);
   // Idle: one job at a time, add -> completed event.
-  const events = new QueueEvents(queueName, { connection: new Redis(redisServer.url, { maxRetriesPerRequest: null }) });
-  await events.waitUntilReady();
   const idle = [];
   for (let i = 0; i < IDLE; i += 1) {
     const t = performance.now();
-    const job = await queue.add("noop", { n: i });
-    await job.waitUntilFinished(events);
+    const job = await bareQueue.add("noop", { n: i });
+    await job.waitUntilFinished(bareEvents);
     idle.push(performance.now() - t);
   }
-  await events.close();
-  await queue.obliterate({ force: true });
-  await queue.close();
-  worker.child.kill("SIGTERM");
+  await bareQueue.clean(0, 0, "completed"); // the next round counts from zero
   return {
     rate: TASKS / seconds,
     loadP50: median(latencies),
@@ -233,6 +241,9 @@ console.log(
 console.log(`\nwf / bare BullMQ: ${fmt((wfRate / bareRate) * 100, 0)}% (target >= 50%); wf idle POST->SUCCESS p50 ${fmt(pick(results.wf, (r) => r.idleP50))} ms (target <= 5 ms)`);
 
 await wfQueue.close();
+await bareEvents.close();
+await bareQueue.close();
+bareWorker.child.kill("SIGTERM");
 gateway.child.kill("SIGTERM");
 wfWorker.child.kill("SIGTERM");
 await new Promise((resolve) => setTimeout(resolve, 1000)); // profiles are written on exit

@@ -93,9 +93,13 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     byName.set(node.name, node);
   }
   const queueNames = [...new Set(options.nodes.map((node) => queueNameOf(node.name)))];
-  const connection = options.redis.isCluster
-    ? options.redis
-    : (options.redis as Redis).duplicate({ maxRetriesPerRequest: null });
+  // BullMQ shares the store's connection when it may (its commands never give up: a Cluster, or
+  // a client with `maxRetriesPerRequest: null`), so a job's state writes and its queue commands
+  // leave in the same socket writes; otherwise it gets a copy that may.
+  const connection =
+    options.redis.isCluster || (options.redis as Redis).options.maxRetriesPerRequest === null
+      ? options.redis
+      : (options.redis as Redis).duplicate({ maxRetriesPerRequest: null });
   const coalesceQueueWrites = createWriteCoalescer(connection);
   const prefix = options.queuePrefix ?? createKeySpace(keyLayout).queuePrefix;
   const callbacks = new Queue(CALLBACK_QUEUE, { connection, prefix });

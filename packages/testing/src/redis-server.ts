@@ -61,16 +61,23 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   const ownDir = options.dir === undefined;
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), "wf-redis-")));
   let child: ChildProcess | undefined;
+  // A server outlives a process that dies without stopping it (a failed bench or test run):
+  // it is killed when that process exits.
+  const killOnExit = (): void => {
+    child?.kill("SIGKILL");
+  };
 
   const start = async (): Promise<void> => {
     const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir];
     child = spawn(REDIS_SERVER_BIN, [...args, ...(options.args ?? [])], { stdio: "ignore" });
+    process.once("exit", killOnExit);
     const failed = new Promise<never>((_, reject) => {
       child?.once("error", (error) => reject(new Error(`cannot start ${REDIS_SERVER_BIN}: ${error.message}`)));
     });
     await Promise.race([waitForRedis(port), failed]);
   };
   const pause = async (): Promise<void> => {
+    process.off("exit", killOnExit);
     if (child) await stopProcess(child);
   };
 
