@@ -7,6 +7,7 @@ import type { Redis } from "ioredis";
 import { pino, type Logger } from "pino";
 import { listenForCancellations } from "./cancel/cancel-listener.js";
 import { executeNode, type ExecutionOutcome } from "./executor/execute-node.js";
+import { NodeAbort } from "./executor/node-abort.js";
 import { recordJobFailure } from "./executor/record-job-failure.js";
 import type { DownloadLimits } from "./inputs/download-input.js";
 import type { NodeDefinition } from "./nodes/define-node.js";
@@ -120,24 +121,27 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       await callbacks.add("callback", data, callbackJobOptions(options.callbackAttempts, options.callbackBackoffMs));
     },
   };
-  const running = new Map<string, { worker: Worker; jobId: string }>();
+  const running = new Map<string, NodeAbort>();
 
   const workers: Worker[] = queueNames.map((queueName) => {
     const worker: Worker = new Worker(
       queueName,
-      async (job: Job, _token?: string, signal?: AbortSignal): Promise<ExecutionOutcome> => {
+      // Two parameters: BullMQ makes an AbortSignal per job for a processor that takes a third.
+      // Cancellation goes through `running` instead, and makes a signal only if the node asks.
+      async (job: Job): Promise<ExecutionOutcome> => {
         const data = NodeJobDataSchema.safeParse(job.data);
         if (!data.success) {
           logger.error({ jobId: job.id, jobName: job.name }, "dropping a job whose payload is not a node job");
           return "SKIPPED";
         }
         const key = runningKey(data.data.task_id, data.data.task_name);
-        running.set(key, { worker, jobId: job.id ?? "" });
+        const abort = new NodeAbort();
+        running.set(key, abort);
         metrics.nodeStarted(data.data.task_name);
         const startedAt = performance.now();
         let outcome: ExecutionOutcome | "ERROR" = "ERROR";
         try {
-          outcome = await executeNode(deps, byName.get(data.data.task_name), data.data, job.id ?? "", signal ?? new AbortController().signal);
+          outcome = await executeNode(deps, byName.get(data.data.task_name), data.data, job.id ?? "", abort);
           return outcome;
         } finally {
           running.delete(key);
@@ -168,8 +172,9 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     channel: createKeySpace(keyLayout).cancelChannel,
     logger,
     cancel: (taskId, taskName) => {
-      const entry = running.get(runningKey(taskId, taskName));
-      return entry ? entry.worker.cancelJob(entry.jobId, "cancelled") : false;
+      const abort = running.get(runningKey(taskId, taskName));
+      abort?.abort(new Error("cancelled"));
+      return abort !== undefined;
     },
   });
   const registryTtlSeconds = options.registryTtlSeconds ?? 30;

@@ -84,13 +84,13 @@ function queueFor(service: string): Queue {
 }
 
 /** Enqueues a node job the way the gateway does and waits until its stage is final. */
-async function runNode(taskName: string, inputData: Record<string, unknown>, id = `task-${randomUUID()}`) {
+async function runNode(taskName: string, inputData: Record<string, unknown>, id = `task-${randomUUID()}`, timeoutMs = 30_000) {
   const { taskId } = await enqueueNode(store, queueFor(taskName.split(".")[0] as string), taskName, inputData, { taskId: id });
   const state = await waitFor(async () => {
     const found = await store.getWorkflowState(taskId);
     const status = found?.stages[taskName]?.status;
     return found && (status === "SUCCESS" || status === "FAILED") ? found : undefined;
-  }, 30_000, `${taskName} to finish`);
+  }, timeoutMs, `${taskName} to finish`);
   return { taskId, state, stage: state.stages[taskName] };
 }
 
@@ -202,7 +202,8 @@ describe("worker", () => {
   });
 
   it("ffmpeg.extract_keyframes takes 100 frames by default, as the original", async () => {
-    const { stage } = await runNode("ffmpeg.extract_keyframes", { video_path: video });
+    // A hundred ffmpeg runs: slow on a machine whose other test suites run at the same time.
+    const { stage } = await runNode("ffmpeg.extract_keyframes", { video_path: video }, undefined, 100_000);
     expect(stage?.status, stage?.error ?? "").toBe("SUCCESS");
     expect(await readdir(stage?.output?.["keyframe_dir"] as string)).toHaveLength(100);
   }, 120_000);

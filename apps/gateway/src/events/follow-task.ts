@@ -27,6 +27,27 @@ export function snapshotEvents(task: WorkflowContext): TaskEvent[] {
   return Object.entries(task.stages).map(([taskName, stage]) => taskEventOfStage(task.workflow_id, taskName, stage, updatedAt));
 }
 
+/** How often a stream's start reads the task again because it changed during the read. */
+const SNAPSHOT_READS = 5;
+
+/**
+ * The task's state and the id of the newest event it reflects. The stream is opened first, so no
+ * change after the read is lost; the state is read again while changes land during the read, so
+ * that resuming after the id repeats none of them. A task that keeps changing faster than it is
+ * read gets, after a few reads, the id from before the last read: a change may then be sent twice.
+ */
+async function snapshotWithId(store: StateStore, taskId: string): Promise<{ task: WorkflowContext; id: string } | null> {
+  let id = await store.openTaskEvents(taskId);
+  for (let read = 1; id !== null; read += 1) {
+    const task = await store.getWorkflowState(taskId);
+    if (!task) return null;
+    const newest = await store.lastTaskEventId(taskId);
+    if (newest === null || newest === id || read === SNAPSHOT_READS) return { task, id };
+    id = newest;
+  }
+  return null;
+}
+
 /** Whether every node of the task that asked for a callback has its outcome recorded. */
 async function callbacksSettled(store: StateStore, taskId: string, names: Iterable<string>): Promise<boolean> {
   const views = await Promise.all([...names].map((name) => store.getNodeState(taskId, name)));
@@ -42,14 +63,13 @@ export async function followTask(options: FollowOptions): Promise<FollowEnd> {
   const { store, connection, taskId, sse, signal } = options;
   const statuses = new Map<string, StageStatus>();
   let after: string;
-  // Opened before the state is read: a change landing in between is in both (sent twice, never lost).
-  const lastId = await store.openTaskEvents(taskId);
-  const task = lastId === null ? null : await store.getWorkflowState(taskId);
-  if (!task) return "deleted";
+  const snapshot = await snapshotWithId(store, taskId);
+  if (!snapshot) return "deleted";
+  const { task } = snapshot;
   for (const [name, stage] of Object.entries(task.stages)) statuses.set(name, stage.status);
   if (options.lastEventId === undefined) {
-    after = lastId ?? "0-0";
-    for (const event of snapshotEvents(task)) sse.send(event, { id: lastId });
+    after = snapshot.id;
+    for (const event of snapshotEvents(task)) sse.send(event, { id: snapshot.id });
   } else {
     after = options.lastEventId;
     for (const { id, event } of await store.readTaskEvents(taskId, after)) {

@@ -1,14 +1,13 @@
 import type { Logger } from "pino";
+import type { NodeAbort } from "./node-abort.js";
 
-/** The node's time limit, running: a signal that aborts at the deadline, and a race against it. */
+/** The node's time limit, running: it aborts the node at the deadline, and races it. */
 export interface Deadline {
-  /** Aborted when the caller's signal aborts or the deadline passes. */
-  readonly signal: AbortSignal;
   /** Whether the deadline (not a cancellation) ended the run. */
   readonly expired: boolean;
   /** `work`, or a rejection at the deadline even if `work` ignores the signal. */
   race<T>(work: Promise<T>): Promise<T>;
-  /** Clears the timers. */
+  /** Clears the timer. */
   clear(): void;
 }
 
@@ -25,27 +24,24 @@ function formatSeconds(ms: number): string {
 
 /**
  * Starts a node's time limit: a warning is logged at 80 % of `timeoutMs` (the original's soft
- * level), and at `timeoutMs` the returned signal aborts, so the handler's child processes are
- * killed, and {@link Deadline.race} rejects with {@link NodeTimeoutError}.
+ * level), and at `timeoutMs` the node's `abort` fires, so the handler's child processes are
+ * killed, and {@link Deadline.race} rejects with {@link NodeTimeoutError}. One timer at a time:
+ * the limit's is set when the warning's fires.
  */
-export function startDeadline(timeoutMs: number, cancel: AbortSignal, logger: Logger): Deadline {
-  // One controller, linked to `cancel` by a listener removed in `clear()`: AbortSignal.any and
-  // AbortSignal.timeout cost every job weak references and finalizers the GC then has to trace.
-  const controller = new AbortController();
-  const onCancel = (): void => controller.abort(cancel.reason);
-  if (cancel.aborted) onCancel();
-  else cancel.addEventListener("abort", onCancel, { once: true });
+export function startDeadline(timeoutMs: number, abort: NodeAbort, logger: Logger): Deadline {
   let expired = false;
   let rejectRace: ((error: Error) => void) | undefined;
-  const warning = setTimeout(() => logger.warn({ timeoutMs, elapsedMs: Math.round(timeoutMs * 0.8) }, "node has used 80% of its time limit"), timeoutMs * 0.8);
-  const hard = setTimeout(() => {
+  const expire = (): void => {
     expired = true;
     const error = new NodeTimeoutError(timeoutMs);
-    controller.abort(error);
+    abort.abort(error);
     rejectRace?.(error);
-  }, timeoutMs);
+  };
+  let timer = setTimeout(() => {
+    logger.warn({ timeoutMs, elapsedMs: Math.round(timeoutMs * 0.8) }, "node has used 80% of its time limit");
+    timer = setTimeout(expire, timeoutMs - Math.round(timeoutMs * 0.8));
+  }, Math.round(timeoutMs * 0.8));
   return {
-    signal: controller.signal,
     get expired() {
       return expired;
     },
@@ -54,9 +50,7 @@ export function startDeadline(timeoutMs: number, cancel: AbortSignal, logger: Lo
       return Promise.race([work, new Promise<never>((_resolve, reject) => (rejectRace = reject))]);
     },
     clear() {
-      clearTimeout(warning);
-      clearTimeout(hard);
-      cancel.removeEventListener("abort", onCancel);
+      clearTimeout(timer);
     },
   };
 }

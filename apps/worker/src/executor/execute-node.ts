@@ -8,6 +8,7 @@ import type { NodeDefinition } from "../nodes/define-node.js";
 import { downloadInput, type DownloadLimits } from "../inputs/download-input.js";
 import { resolveLocalInput } from "../inputs/local-input.js";
 import { NodeTimeoutError, startDeadline } from "./deadline.js";
+import type { NodeAbort } from "./node-abort.js";
 import { needsTaskState, resolveNodeInput } from "./resolve-input.js";
 
 
@@ -46,14 +47,15 @@ export type ExecutionOutcome = "SUCCESS" | "FAILED" | "CANCELLED" | "SKIPPED";
  *
  * The job runs only as the attempt its node names: the stored stage's `job_id` must be `jobId`,
  * and every write carries it as the attempt token, so a job of a deleted task or of a replaced
- * attempt never runs and never writes.
+ * attempt never runs and never writes. `abort` is how the worker cancels the run; the deadline
+ * fires it too.
  */
 export async function executeNode(
   deps: ExecutorDeps,
   node: NodeDefinition | undefined,
   data: NodeJobData,
   jobId: string,
-  signal: AbortSignal,
+  abort: NodeAbort,
 ): Promise<ExecutionOutcome> {
   const { task_id: taskId, task_name: taskName } = data;
   const logger = deps.logger.child({ taskId, node: taskName });
@@ -117,7 +119,7 @@ export async function executeNode(
   const taskDir = onFirstUse(() => mkdirSync(storageDir, { recursive: true }), storageDir);
 
   const timeoutMs = node.timeoutMs ?? deps.nodeTimeoutMs;
-  const deadline = startDeadline(timeoutMs, signal, logger);
+  const deadline = startDeadline(timeoutMs, abort, logger);
   try {
     const output = await deadline.race(node.run(input.data, {
       taskId,
@@ -129,11 +131,13 @@ export async function executeNode(
         return outputDir();
       },
       logger,
-      signal: deadline.signal,
+      get signal() {
+        return abort.signal;
+      },
       tools: deps.tools,
       resolveInput: (reference) =>
         /^https?:\/\//i.test(reference)
-          ? downloadInput(reference, storageDir, deps.downloads, deadline.signal)
+          ? downloadInput(reference, storageDir, deps.downloads, abort.signal)
           : // A node may read its own task's files (an earlier node's output), never another task's.
             resolveLocalInput(reference, deps.inputRoots, { own: storageDir, others: tasksRoot(deps.sharedRoot) }, data.input_roots),
       progress: async (percent) => {
@@ -152,7 +156,7 @@ export async function executeNode(
     return "SUCCESS";
   } catch (error) {
     if (deadline.expired) return fail(new NodeTimeoutError(timeoutMs).message);
-    if (signal.aborted) {
+    if (abort.aborted) {
       await write({ status: "CANCELLED", error: "cancelled" }, "cancelled", `${taskName} cancelled`);
       logger.info("node cancelled");
       return "CANCELLED";
