@@ -23,7 +23,9 @@ function recorder(): SseWriter & { sent: { id: string | null | undefined; data: 
 }
 
 /** The store, except that each of the first `racing` state reads is followed by a write of `next()`. */
-function racingStore(racing: number, next: () => object): StateStore {
+type NodeWrite = Parameters<StateStore["updateWorkflowState"]>[0];
+
+function racingStore(racing: number, next: () => NodeWrite): StateStore {
   let reads = 0;
   return {
     ...store,
