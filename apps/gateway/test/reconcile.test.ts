@@ -63,6 +63,24 @@ describe("reconciler: no node stays pending or running without a live job", () =
     expect(await h.active.due(Date.now(), 10_000)).not.toContainEqual({ taskId: waiting, taskName: "ffmpeg.extract_audio" });
   });
 
+  it("one pass settles every due entry, however many batches they fill", async () => {
+    const taskIds = Array.from({ length: 1_050 }, () => `task-${randomUUID()}`);
+    await Promise.all(
+      taskIds.map(async (taskId) => {
+        await h.store.createWorkflowState({ workflow_id: taskId, input_params: { task_name: "ffmpeg.extract_audio", input_data: {} }, stages: { "ffmpeg.extract_audio": { status: "SUCCESS", job_id: "j" } } });
+        await h.active.add(taskId, "ffmpeg.extract_audio", Date.now() - 1_000);
+      }),
+    );
+    const r = startReconciler({ store: h.store, queues: h.queues, active: h.active, logger: silent, intervalMs: 60_000, recheckMs: 60_000, batch: 100 });
+    try {
+      await r.runOnce();
+    } finally {
+      await r.stop();
+    }
+    const left = new Set((await h.active.due(Date.now(), 100_000)).map((entry) => entry.taskId));
+    expect(taskIds.filter((taskId) => left.has(taskId))).toEqual([]);
+  });
+
   it("never fails a newer attempt on the strength of an older one's job", async () => {
     const taskId = `task-${randomUUID()}`;
     const first = await create(taskId);

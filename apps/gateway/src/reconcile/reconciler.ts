@@ -12,6 +12,9 @@ import type { NodeQueues } from "../queues/node-queues.js";
  */
 export const RECONCILE_DEFAULTS = { intervalMs: 15_000, graceMs: 30_000, recheckMs: 60_000 } as const;
 
+/** Entries a pass checks at once. */
+const CHECKS_IN_FLIGHT = 32;
+
 /** Options of {@link startReconciler}. */
 export interface ReconcilerOptions {
   store: StateStore;
@@ -20,7 +23,7 @@ export interface ReconcilerOptions {
   logger: FastifyBaseLogger;
   intervalMs?: number;
   recheckMs?: number;
-  /** Entries checked per wake-up. Default 500. */
+  /** Due entries read at a time; a pass reads batch after batch until none is due (for up to one interval). Default 500. */
   batch?: number;
   /** Called for every node the reconciler fails (for metrics). */
   onReconciled?: (taskName: string) => void;
@@ -90,18 +93,40 @@ export function startReconciler(options: ReconcilerOptions): Reconciler {
     return result.written;
   }
 
+  /** Checks `entries`, {@link CHECKS_IN_FLIGHT} at a time; how many it settled and how many of those it failed. */
+  async function checkAll(entries: ActiveNodeEntry[], now: number): Promise<{ settled: number; failed: number }> {
+    let next = 0;
+    let settled = 0;
+    let failed = 0;
+    const lane = async (): Promise<void> => {
+      for (let entry = entries[next++]; entry; entry = entries[next++]) {
+        try {
+          if (await check(entry, now)) failed += 1;
+          settled += 1;
+        } catch (error) {
+          logger.warn({ err: error, taskId: entry.taskId, node: entry.taskName }, "reconciler could not check a node; will retry");
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(CHECKS_IN_FLIGHT, entries.length) }, lane));
+    return { settled, failed };
+  }
+
+  // Every node a gateway starts is due once, after the grace period: a pass settles every due
+  // entry, batch after batch, for up to one interval. (One batch per interval would fall behind
+  // for good, and the set would grow without bound, once nodes start faster than a batch per
+  // interval: 500 per 15 s is 33 a second.)
   async function pass(): Promise<number> {
     if (!(await active.claimReconcilerLease(holder, intervalMs * 3))) return 0;
-    const now = Date.now();
+    const started = Date.now();
+    const batch = options.batch ?? 500;
     let failed = 0;
-    for (const entry of await active.due(now, options.batch ?? 500)) {
-      try {
-        if (await check(entry, now)) failed += 1;
-      } catch (error) {
-        logger.warn({ err: error, taskId: entry.taskId, node: entry.taskName }, "reconciler could not check a node; will retry");
-      }
+    for (;;) {
+      const due = await active.due(started, batch);
+      const done = await checkAll(due, started);
+      failed += done.failed;
+      if (due.length < batch || done.settled === 0 || Date.now() - started >= intervalMs) return failed;
     }
-    return failed;
   }
 
   const runOnce = (): Promise<number> => {
