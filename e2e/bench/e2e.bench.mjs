@@ -131,7 +131,9 @@ async function bare() {
 // --- wf --------------------------------------------------------------------------------------
 const port = await freePort();
 const metricsPort = await freePort();
-const gateway = startProcess(gatewayMain, { PORT: String(port), HOST: "127.0.0.1", WF_SHARED_ROOT: shared, LOG_LEVEL: "warn" });
+// The reconciler checks every started node once, after a grace period (30 s by default): a short
+// one brings that check, a per-task cost, into the round that started the node.
+const gateway = startProcess(gatewayMain, { PORT: String(port), HOST: "127.0.0.1", WF_SHARED_ROOT: shared, LOG_LEVEL: "warn", WF_RECONCILE_GRACE_MS: "500", WF_RECONCILE_INTERVAL_MS: "250" });
 const wfWorker = startProcess(join(here, "noop-worker.mjs"), { WF_SHARED_ROOT: shared, WF_CONCURRENCY: String(CONCURRENCY), WF_METRICS_PORT: String(metricsPort) });
 await Promise.all([wfWorker.ready]);
 await until(async () => (await fetch(`http://127.0.0.1:${port}/v1/tasks/health`).then((r) => r.ok, () => false)), "the gateway", 20_000);

@@ -21,8 +21,8 @@ export interface ActiveNodes {
   due(nowMs: number, limit: number): Promise<ActiveNodeEntry[]>;
   /** Moves an entry's next check to `checkAtMs`. */
   reschedule(entry: ActiveNodeEntry, checkAtMs: number): Promise<void>;
-  /** Forgets an entry (its node is final or gone). */
-  remove(entry: ActiveNodeEntry): Promise<void>;
+  /** Forgets entries (their nodes are final or gone), in one command. */
+  remove(...entries: ActiveNodeEntry[]): Promise<void>;
   /** Claims or renews the reconciler lease for `holder`; `true` while it holds it. */
   claimReconcilerLease(holder: string, durationMs: number): Promise<boolean>;
   /** Releases the lease if `holder` has it, so another replica takes over at once. */
@@ -74,9 +74,10 @@ export function createActiveNodes(options: ActiveNodesOptions): ActiveNodes {
       coalesce();
       await guarded(redis.zadd(set, "XX", checkAtMs, member(entry)), "write");
     },
-    async remove(entry) {
+    async remove(...entries) {
+      if (entries.length === 0) return;
       coalesce();
-      await guarded(redis.zrem(set, member(entry)), "write");
+      await guarded(redis.zrem(set, ...entries.map(member)), "write");
     },
     async claimReconcilerLease(holder, durationMs) {
       return (await guarded(commands.claimLease(lease, holder, durationMs), "write")) === 1;

@@ -56,13 +56,8 @@ export function startReconciler(options: ReconcilerOptions): Reconciler {
   const holder = randomUUID();
   let running: Promise<number> | undefined;
 
-  async function check(entry: ActiveNodeEntry, now: number): Promise<boolean> {
-    const view = await store.getNodeState(entry.taskId, entry.taskName);
-    const stage: StageExecution | undefined = view?.stages[entry.taskName];
-    if (!view || !stage || isTerminalStageStatus(stage.status)) {
-      await active.remove(entry);
-      return false;
-    }
+  /** Checks a node that is still pending or running against its job. */
+  async function check(entry: ActiveNodeEntry, view: WorkflowContext, stage: StageExecution, now: number): Promise<boolean> {
     const jobId = typeof stage["job_id"] === "string" ? stage["job_id"] : undefined;
     const job = jobId ? await queues.jobStatus(entry.taskName, jobId) : undefined;
     const reason = jobId ? deadJobReason(job) : "it names no job";
@@ -93,22 +88,44 @@ export function startReconciler(options: ReconcilerOptions): Reconciler {
     return result.written;
   }
 
-  /** Checks `entries`, {@link CHECKS_IN_FLIGHT} at a time; how many it settled and how many of those it failed. */
+  /** The node's view and stage, or `null` when it is final or gone (nothing to watch). */
+  async function activeStage(entry: ActiveNodeEntry): Promise<{ view: WorkflowContext; stage: StageExecution } | null> {
+    const view = await store.getNodeState(entry.taskId, entry.taskName);
+    const stage: StageExecution | undefined = view?.stages[entry.taskName];
+    return view && stage && !isTerminalStageStatus(stage.status) ? { view, stage } : null;
+  }
+
+  /**
+   * Checks `entries`, {@link CHECKS_IN_FLIGHT} at a time: those whose node is final or gone (the
+   * usual case) leave the set in one command; the others are checked against their jobs. Returns
+   * how many it settled, and how many of those it failed.
+   */
   async function checkAll(entries: ActiveNodeEntry[], now: number): Promise<{ settled: number; failed: number }> {
     let next = 0;
     let settled = 0;
     let failed = 0;
+    const finished: ActiveNodeEntry[] = [];
     const lane = async (): Promise<void> => {
       for (let entry = entries[next++]; entry; entry = entries[next++]) {
         try {
-          if (await check(entry, now)) failed += 1;
-          settled += 1;
+          const found = await activeStage(entry);
+          if (!found) finished.push(entry);
+          else {
+            if (await check(entry, found.view, found.stage, now)) failed += 1;
+            settled += 1;
+          }
         } catch (error) {
           logger.warn({ err: error, taskId: entry.taskId, node: entry.taskName }, "reconciler could not check a node; will retry");
         }
       }
     };
     await Promise.all(Array.from({ length: Math.min(CHECKS_IN_FLIGHT, entries.length) }, lane));
+    try {
+      await active.remove(...finished);
+      settled += finished.length;
+    } catch (error) {
+      logger.warn({ err: error, nodes: finished.length }, "reconciler could not forget finished nodes; will retry");
+    }
     return { settled, failed };
   }
 
