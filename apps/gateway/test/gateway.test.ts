@@ -326,6 +326,8 @@ describe("service routes", () => {
       })
       .map(({ name }) => name);
     expect(withoutExample).toEqual([]);
+    // The event stream is documented as what it is, not as JSON.
+    expect(Object.keys(doc.paths["/v1/tasks/{id}/events"]?.["get"]?.responses["200"]?.content ?? {})).toEqual(["text/event-stream"]);
     expect(JSON.stringify(doc.paths)).toContain('"$ref":"#/components/schemas/ErrorResponse"');
     expect(JSON.stringify(doc.paths)).not.toContain('"detail":{"type":"string"');
   });

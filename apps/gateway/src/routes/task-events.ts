@@ -48,13 +48,20 @@ export function registerTaskEvents(app: ZodApp, deps: GatewayDeps): void {
         params: TaskParamsSchema,
         headers: EventsHeadersSchema,
         response: {
-          200: z
-            .string()
-            .describe("text/event-stream: `id: <stream id>` and `data: <TaskEvent JSON>` per event, then `event: end`")
-            .meta({
-              example:
-                'id: 1796040000000-0\ndata: {"type":"running","task_id":"task-5f0c…","task_name":"ffmpeg.extract_audio","status":"IN_PROGRESS","progress":40,"error":null,"callback_status":null,"duration":null,"updated_at":"2026-11-30T12:00:00.200Z"}\n\nevent: end\ndata: {"reason":"finished"}\n\n',
-            }),
+          200: {
+            description: "Server-Sent Events",
+            content: {
+              "text/event-stream": {
+                schema: z
+                  .string()
+                  .describe("`id: <stream id>` and `data: <TaskEvent JSON>` per event, then `event: end`")
+                  .meta({
+                    example:
+                      'id: 1796040000000-0\ndata: {"type":"running","task_id":"task-5f0c…","task_name":"ffmpeg.extract_audio","status":"IN_PROGRESS","progress":40,"error":null,"callback_status":null,"duration":null,"updated_at":"2026-11-30T12:00:00.200Z"}\n\nevent: end\ndata: {"reason":"finished"}\n\n',
+                  }),
+              },
+            },
+          },
           400: ErrorResponseSchema,
           404: ErrorResponseSchema,
           ...commonErrors(),

@@ -1363,13 +1363,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description text/event-stream: `id: <stream id>` and `data: <TaskEvent JSON>` per event, then `event: end` */
+            /** @description Server-Sent Events */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
+                    "text/event-stream": string;
                 };
             };
             /** @description Default Response */
