@@ -91,6 +91,27 @@ async function until(check, what, timeoutMs = 120_000) {
   }
 }
 
+/** Latencies of `IDLE` tasks run one at a time; `one(i)` resolves once task `i` is finished. */
+async function idleLatencies(one) {
+  const idle = [];
+  for (let i = 0; i < IDLE; i += 1) {
+    const t = performance.now();
+    await one(i);
+    idle.push(performance.now() - t);
+  }
+  return idle;
+}
+
+/** A round's figures: its rate, latencies under load and at idle, and CPU µs per task. */
+const roundResult = (seconds, latencies, idle, cpu) => ({
+  rate: TASKS / seconds,
+  loadP50: median(latencies),
+  loadP99: percentile(latencies, 99),
+  idleP50: median(idle),
+  idleP99: percentile(idle, 99),
+  cpu,
+});
+
 // --- bare BullMQ -----------------------------------------------------------------------------
 // One worker process for every round, as wf's, so that both are warm (JIT) when measured.
 const bareWorker = startProcess(join(here, "bare-worker.mjs"), { QUEUE: "bare_queue", CONCURRENCY: String(CONCURRENCY) });
@@ -110,22 +131,13 @@ async function bare() {
   const jobs = await bareQueue.getJobs(["completed"], 0, TASKS);
   const latencies = jobs.map((job) => job.finishedOn - job.timestamp);
   // Idle: one job at a time, add -> completed event.
-  const idle = [];
-  for (let i = 0; i < IDLE; i += 1) {
-    const t = performance.now();
-    const job = await bareQueue.add("noop", { n: i });
-    await job.waitUntilFinished(bareEvents);
-    idle.push(performance.now() - t);
-  }
+  const idle = await idleLatencies(async (i) => (await bareQueue.add("noop", { n: i })).waitUntilFinished(bareEvents));
   await bareQueue.clean(0, 0, "completed"); // the next round counts from zero
-  return {
-    rate: TASKS / seconds,
-    loadP50: median(latencies),
-    loadP99: percentile(latencies, 99),
-    idleP50: median(idle),
-    idleP99: percentile(idle, 99),
-    cpu: { worker: ((cpu1[0] - cpu0[0]) / TASKS) * 1e6, redis: ((cpu1[1] - cpu0[1]) / TASKS) * 1e6, driver: (driver.user + driver.system) / TASKS },
-  };
+  return roundResult(seconds, latencies, idle, {
+    worker: ((cpu1[0] - cpu0[0]) / TASKS) * 1e6,
+    redis: ((cpu1[1] - cpu0[1]) / TASKS) * 1e6,
+    driver: (driver.user + driver.system) / TASKS,
+  });
 }
 
 // --- wf --------------------------------------------------------------------------------------
@@ -163,6 +175,16 @@ const create = (n) =>
     request.end(body);
   });
 
+// Completed wf jobs, by task (job ids start with the task id), for the idle measure.
+const wfEvents = new QueueEvents("bench_queue", { connection: new Redis(redisServer.url, { maxRetriesPerRequest: null }) });
+await wfEvents.waitUntilReady();
+const completedTasks = new Set();
+let wakeIdle = () => undefined;
+wfEvents.on("completed", ({ jobId }) => {
+  completedTasks.add(jobId.split(".")[0]);
+  wakeIdle();
+});
+
 async function wf() {
   const before = await succeeded();
   const cpu0 = [await cpuSeconds(gateway.child.pid), await cpuSeconds(wfWorker.child.pid), await redisCpuSeconds()];
@@ -185,36 +207,17 @@ async function wf() {
     values.forEach((value, j) => latencies.push(Date.parse(JSON.parse(value).updated_at) - posted.get(ids[i + j])));
   }
   // Idle: one task at a time, POST -> its job's completed event (as for bare BullMQ; the job
-  // completes right after the node's SUCCESS write). Job ids start with the task id.
-  const events = new QueueEvents("bench_queue", { connection: new Redis(redisServer.url, { maxRetriesPerRequest: null }) });
-  await events.waitUntilReady();
-  const completed = new Set();
-  let wake = () => undefined;
-  events.on("completed", ({ jobId }) => {
-    completed.add(jobId.split(".")[0]);
-    wake();
-  });
-  const idle = [];
-  for (let i = 0; i < IDLE; i += 1) {
-    const t = performance.now();
+  // completes right after the node's SUCCESS write).
+  const idle = await idleLatencies(async (i) => {
     const taskId = await create(i);
-    while (!completed.has(taskId)) await new Promise((resolve) => (wake = resolve));
-    idle.push(performance.now() - t);
-  }
-  await events.close();
-  return {
-    rate: TASKS / seconds,
-    loadP50: median(latencies),
-    loadP99: percentile(latencies, 99),
-    idleP50: median(idle),
-    idleP99: percentile(idle, 99),
-    cpu: {
-      gateway: ((cpu1[0] - cpu0[0]) / TASKS) * 1e6,
-      worker: ((cpu1[1] - cpu0[1]) / TASKS) * 1e6,
-      redis: ((cpu1[2] - cpu0[2]) / TASKS) * 1e6,
-      driver: (driver.user + driver.system) / TASKS,
-    },
-  };
+    while (!completedTasks.has(taskId)) await new Promise((resolve) => (wakeIdle = resolve));
+  });
+  return roundResult(seconds, latencies, idle, {
+    gateway: ((cpu1[0] - cpu0[0]) / TASKS) * 1e6,
+    worker: ((cpu1[1] - cpu0[1]) / TASKS) * 1e6,
+    redis: ((cpu1[2] - cpu0[2]) / TASKS) * 1e6,
+    driver: (driver.user + driver.system) / TASKS,
+  });
 }
 
 // --- rounds ----------------------------------------------------------------------------------
@@ -243,6 +246,7 @@ console.log(
 console.log(`\nwf / bare BullMQ: ${fmt((wfRate / bareRate) * 100, 0)}% (target >= 50%); wf idle POST->SUCCESS p50 ${fmt(pick(results.wf, (r) => r.idleP50))} ms (target <= 5 ms)`);
 
 await wfQueue.close();
+await wfEvents.close();
 await bareEvents.close();
 await bareQueue.close();
 bareWorker.child.kill("SIGTERM");
