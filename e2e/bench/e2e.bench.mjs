@@ -7,7 +7,7 @@
 // the median round is reported, with POST->SUCCESS p50/p99 at idle (to the job's completed
 // event, as for bare BullMQ) and under load (to the SUCCESS write's updated_at), and the CPU
 // time per task of each process (Redis from INFO).
-// Usage: pnpm bench:e2e [-- --tasks 2000 --in-flight 32 --concurrency 8 --rounds 3 --idle 200]
+// Usage: pnpm bench:e2e [-- --tasks 2000 --in-flight 32 --concurrency 8 --rounds 3 --idle 200 --commands]
 import { spawn } from "node:child_process";
 import http from "node:http";
 import { mkdtemp, readFile } from "node:fs/promises";
@@ -26,6 +26,8 @@ const IN_FLIGHT = arg("in-flight", 32);
 const CONCURRENCY = arg("concurrency", 8);
 const ROUNDS = arg("rounds", 3);
 const IDLE = arg("idle", 200);
+// --commands: print, for each path's last round, the Redis commands per task and their time.
+const COMMANDS = process.argv.includes("--commands");
 
 for (const [name, value] of Object.entries({ tasks: TASKS, "in-flight": IN_FLIGHT, concurrency: CONCURRENCY, rounds: ROUNDS, idle: IDLE })) {
   if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a whole number of at least 1, not ${value}`);
@@ -62,6 +64,20 @@ function startProcess(script, env) {
 async function cpuSeconds(pid) {
   const fields = (await readFile(`/proc/${pid}/stat`, "utf8")).split(") ")[1].split(" ");
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+/** Redis command calls and µs since the last reset, by command (INFO commandstats). */
+async function commandStats() {
+  const info = await redis.info("commandstats");
+  const stats = new Map();
+  for (const [, name, calls, usec] of info.matchAll(/cmdstat_([^:]+):calls=(\d+),usec=(\d+)/g)) stats.set(name, { calls: Number(calls), usec: Number(usec) });
+  return stats;
+}
+/** Prints `stats` per task, dearest first (commands a script runs are also counted on their own). */
+function printCommandStats(label, stats) {
+  console.log(`\nRedis commands per task, ${label} (calls, µs; commands run by scripts are counted in the script too):`);
+  for (const [name, { calls, usec }] of [...stats].sort((a, b) => b[1].usec - a[1].usec)) {
+    if (calls >= TASKS / 10) console.log(`  ${name.padEnd(20)} ${(calls / TASKS).toFixed(2).padStart(6)} ${(usec / TASKS).toFixed(1).padStart(7)}`);
+  }
 }
 async function redisCpuSeconds() {
   const info = await redis.info("cpu");
@@ -103,13 +119,14 @@ async function idleLatencies(one) {
 }
 
 /** A round's figures: its rate, latencies under load and at idle, and CPU µs per task. */
-const roundResult = (seconds, latencies, idle, cpu) => ({
+const roundResult = (seconds, latencies, idle, cpu, commands) => ({
   rate: TASKS / seconds,
   loadP50: median(latencies),
   loadP99: percentile(latencies, 99),
   idleP50: median(idle),
   idleP99: percentile(idle, 99),
   cpu,
+  commands,
 });
 
 // --- bare BullMQ -----------------------------------------------------------------------------
@@ -120,6 +137,7 @@ const bareQueue = new Queue("bare_queue", { connection: new Redis(redisServer.ur
 const bareEvents = new QueueEvents("bare_queue", { connection: new Redis(redisServer.url, { maxRetriesPerRequest: null }) });
 await bareEvents.waitUntilReady();
 async function bare() {
+  await redis.config("RESETSTAT");
   const cpu0 = [await cpuSeconds(bareWorker.child.pid), await redisCpuSeconds()];
   const driver0 = process.cpuUsage();
   const started = performance.now();
@@ -128,6 +146,7 @@ async function bare() {
   const seconds = (performance.now() - started) / 1000;
   const cpu1 = [await cpuSeconds(bareWorker.child.pid), await redisCpuSeconds()];
   const driver = process.cpuUsage(driver0);
+  const commands = await commandStats();
   const jobs = await bareQueue.getJobs(["completed"], 0, TASKS);
   const latencies = jobs.map((job) => job.finishedOn - job.timestamp);
   // Idle: one job at a time, add -> completed event.
@@ -137,7 +156,7 @@ async function bare() {
     worker: ((cpu1[0] - cpu0[0]) / TASKS) * 1e6,
     redis: ((cpu1[1] - cpu0[1]) / TASKS) * 1e6,
     driver: (driver.user + driver.system) / TASKS,
-  });
+  }, commands);
 }
 
 // --- wf --------------------------------------------------------------------------------------
@@ -187,6 +206,7 @@ wfEvents.on("completed", ({ jobId }) => {
 
 async function wf() {
   const before = await succeeded();
+  await redis.config("RESETSTAT");
   const cpu0 = [await cpuSeconds(gateway.child.pid), await cpuSeconds(wfWorker.child.pid), await redisCpuSeconds()];
   const driver0 = process.cpuUsage();
   const posted = new Map();
@@ -199,6 +219,7 @@ async function wf() {
   const seconds = (performance.now() - started) / 1000;
   const cpu1 = [await cpuSeconds(gateway.child.pid), await cpuSeconds(wfWorker.child.pid), await redisCpuSeconds()];
   const driver = process.cpuUsage(driver0);
+  const commands = await commandStats();
   // Under load: POST sent -> the SUCCESS write's updated_at (same clock), for every task.
   const latencies = [];
   const ids = [...posted.keys()];
@@ -217,7 +238,7 @@ async function wf() {
     worker: ((cpu1[1] - cpu0[1]) / TASKS) * 1e6,
     redis: ((cpu1[2] - cpu0[2]) / TASKS) * 1e6,
     driver: (driver.user + driver.system) / TASKS,
-  });
+  }, commands);
 }
 
 // --- rounds ----------------------------------------------------------------------------------
@@ -243,6 +264,10 @@ console.log(
 console.log(
   `| wf (POST -> SUCCESS) | ${fmt(wfRate, 0)} | ${fmt(pick(results.wf, (r) => r.idleP50))} ms | ${fmt(pick(results.wf, (r) => r.idleP99))} ms | ${fmt(pick(results.wf, (r) => r.loadP50), 0)} ms | ${fmt(pick(results.wf, (r) => r.loadP99), 0)} ms | gateway ${fmt(pick(results.wf, (r) => r.cpu.gateway), 0)}, worker ${fmt(pick(results.wf, (r) => r.cpu.worker), 0)}, redis ${fmt(pick(results.wf, (r) => r.cpu.redis), 0)}, load generator ${fmt(pick(results.wf, (r) => r.cpu.driver), 0)} |`,
 );
+if (COMMANDS) {
+  printCommandStats("bare BullMQ", results.bare.at(-1).commands);
+  printCommandStats("wf", results.wf.at(-1).commands);
+}
 console.log(`\nwf / bare BullMQ: ${fmt((wfRate / bareRate) * 100, 0)}% (target >= 50%); wf idle POST->SUCCESS p50 ${fmt(pick(results.wf, (r) => r.idleP50))} ms (target <= 5 ms)`);
 
 await wfQueue.close();

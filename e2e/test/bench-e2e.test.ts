@@ -9,9 +9,13 @@ import { describe, expect, it } from "vitest";
 describe("bench:e2e", () => {
   it("runs both paths and prints the comparison", async () => {
     const script = join(import.meta.dirname, "..", "bench", "e2e.bench.mjs");
-    const { stdout } = await promisify(execFile)(process.execPath, [script, "--tasks", "60", "--rounds", "1", "--idle", "5"], { timeout: 120_000 });
+    const { stdout } = await promisify(execFile)(process.execPath, [script, "--tasks", "60", "--rounds", "1", "--idle", "5", "--commands"], { timeout: 120_000 });
     expect(stdout).toMatch(/\| bare BullMQ \| \d+ \|/);
     expect(stdout).toMatch(/\| wf \(POST -> SUCCESS\) \| \d+ \|/);
     expect(stdout).toMatch(/wf \/ bare BullMQ: \d+% \(target >= 50%\); wf idle POST->SUCCESS p50 [\d.]+ ms/);
+    // --commands: Redis scripts per task; wf's three node writes are scripts on top of BullMQ's.
+    const scriptsPerTask = (label: string) => Number(new RegExp(`per task, ${label} [^\\n]*\\n(?:  .*\\n)*?  evalsha +([\\d.]+)`).exec(stdout)?.[1]);
+    expect(scriptsPerTask("bare BullMQ")).toBeGreaterThanOrEqual(2);
+    expect(scriptsPerTask("wf")).toBeGreaterThanOrEqual(scriptsPerTask("bare BullMQ") + 3);
   }, 150_000);
 });

@@ -42,8 +42,6 @@ if (!keys) logger.warn({ host: config.HOST }, "no API keys configured: every cli
 const cluster = config.WF_REDIS_CLUSTER;
 const redis = connectRedis(config.REDIS_URL, { cluster, mode: "fail-fast" });
 redis.on("error", (error: unknown) => logger.warn({ err: error }, "redis connection error"));
-const queueConnection = connectRedis(config.REDIS_URL, { cluster, mode: "fail-fast" });
-queueConnection.on("error", () => undefined);
 // BullMQ workers block on Redis and must retry forever: they get a connection of their own.
 const callbackConnection = connectRedis(config.REDIS_URL, { cluster, mode: "patient" });
 callbackConnection.on("error", () => undefined);
@@ -51,7 +49,9 @@ const keyLayout = keyLayoutFor(redis);
 const { queuePrefix } = createKeySpace(keyLayout);
 
 const callbackRetry = { attempts: config.WF_CALLBACK_ATTEMPTS, backoffMs: config.WF_CALLBACK_BACKOFF_MS };
-const queues = new NodeQueues(queueConnection, queuePrefix, callbackRetry);
+// The queues share the store's connection, so a node's PENDING write, its reconciler entry and its
+// job leave in one socket write.
+const queues = new NodeQueues(redis, queuePrefix, callbackRetry);
 const metrics = createGatewayMetrics({ defaults: true });
 const store = createStateStore({ redis, logger, keyLayout, legacyKeys: config.WF_LEGACY_KEYS, onCorruptNode: () => metrics.corruptNodeState() });
 const callbackPolicy = { allowPrivate: config.WF_CALLBACK_ALLOW_PRIVATE, allowedHosts: config.WF_CALLBACK_ALLOWED_HOSTS };
@@ -125,7 +125,7 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     void closeServer(app, 10_000)
       .then(() => Promise.all([callbacks.close(), reconciler.stop()]))
       .then(() => queues.close())
-      .then(() => Promise.all([redis.quit(), queueConnection.quit(), callbackConnection.quit()]))
+      .then(() => Promise.all([redis.quit(), callbackConnection.quit()]))
       .then(() => process.exit(0))
       .catch((error: unknown) => {
         logger.error({ err: error }, "unclean shutdown");

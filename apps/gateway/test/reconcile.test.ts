@@ -59,8 +59,10 @@ describe("reconciler: no node stays pending or running without a live job", () =
     expect(await stageOf(failed)).toMatchObject({ status: "FAILED", error: "its job failed: job stalled more than allowable limit" });
     expect((await h.store.getWorkflowState(gone))?.error).toMatch(/^ffmpeg\.extract_audio failed: its job is gone/);
     // Settled nodes leave the set; the live one is checked again later, not now.
-    expect(await h.active.due(Date.now(), 10_000)).not.toContainEqual({ taskId: gone, taskName: "ffmpeg.extract_audio" });
-    expect(await h.active.due(Date.now(), 10_000)).not.toContainEqual({ taskId: waiting, taskName: "ffmpeg.extract_audio" });
+    const due = (await h.active.due(Date.now(), 10_000)).map((entry) => entry.taskId);
+    expect(due).not.toContain(gone);
+    expect(due).not.toContain(waiting);
+    expect(await h.active.due(Date.now() + 120_000, 10_000)).toContainEqual({ taskId: waiting, taskName: "ffmpeg.extract_audio", attempt: expect.any(String) });
   });
 
   it("one pass settles every due entry, however many batches they fill", async () => {
@@ -87,14 +89,17 @@ describe("reconciler: no node stays pending or running without a live job", () =
     await (await queue.getJob(first))?.remove();
     // The node is re-run: a new attempt with a live job replaces the first.
     await h.store.updateWorkflowState({ ...(await h.nodeView(taskId)), stages: { "ffmpeg.extract_audio": { status: "FAILED", error: "x" } } });
-    await create(taskId);
+    const second = await create(taskId);
     const r = reconciler();
     try {
       await r.runOnce();
     } finally {
       await r.stop();
     }
-    expect(await stageOf(taskId)).toMatchObject({ status: "PENDING" });
+    expect(await stageOf(taskId)).toMatchObject({ status: "PENDING", job_id: second });
+    // The first attempt's entry is forgotten; the second's is kept for its next check.
+    const entries = (await h.active.due(Date.now() + 120_000, 100_000)).filter((entry) => entry.taskId === taskId);
+    expect(entries).toEqual([{ taskId, taskName: "ffmpeg.extract_audio", attempt: second }]);
   });
 
   it("one reconciler per deployment: a second replica stands by while the first holds the lease", async () => {

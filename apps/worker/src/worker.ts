@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import { CALLBACK_QUEUE, NodeJobDataSchema, callbackJobOptions, queueNameOf, type CallbackJobData } from "@wf/protocol";
-import { createKeySpace, createStateStore, createWriteCoalescer, type KeyLayout, type RedisConnection } from "@wf/state-redis";
+import { createActiveNodes, createKeySpace, createStateStore, createWriteCoalescer, type KeyLayout, type RedisConnection } from "@wf/state-redis";
 import { Queue, Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import { pino, type Logger } from "pino";
@@ -104,6 +104,13 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   const coalesceQueueWrites = createWriteCoalescer(connection);
   const prefix = options.queuePrefix ?? createKeySpace(keyLayout).queuePrefix;
   const callbacks = new Queue(CALLBACK_QUEUE, { connection, prefix });
+  // The gateway's reconciler watches every started node (its set is scoped by the queue prefix);
+  // a worker that finishes an attempt takes it off that watch, so the reconciler only reads the
+  // nodes whose worker never reported back.
+  const active = createActiveNodes({ redis: options.redis, keyLayout, scope: prefix });
+  const unwatch = (taskId: string, taskName: string, attempt: string): void => {
+    active.remove({ taskId, taskName, attempt }).catch((error: unknown) => logger.warn({ err: error, taskId, node: taskName }, "could not take a finished node off the reconciler's watch; the reconciler will"));
+  };
   const deps = {
     store,
     logger,
@@ -142,6 +149,9 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
         let outcome: ExecutionOutcome | "ERROR" = "ERROR";
         try {
           outcome = await executeNode(deps, byName.get(data.data.task_name), data.data, job.id ?? "", abort);
+          // The attempt is over (its state is written, or belongs to another attempt); a write
+          // that threw leaves the entry, so the reconciler settles the node.
+          if (job.id) unwatch(data.data.task_id, data.data.task_name, job.id);
           return outcome;
         } finally {
           running.delete(key);

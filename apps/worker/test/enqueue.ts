@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { maskSecrets } from "@wf/context";
-import type { StateStore } from "@wf/state-redis";
+import type { ActiveNodes, StateStore } from "@wf/state-redis";
 import type { Queue } from "bullmq";
 
 /**
@@ -12,8 +12,11 @@ export async function enqueueNode(
   queue: Queue,
   taskName: string,
   inputData: Record<string, unknown>,
-  /** `handOver`: the job carries the node's state as the gateway wrote it (`pending_view`). */
-  options: { taskId?: string; callbackUrl?: string; handOver?: boolean } = {},
+  /**
+   * `handOver`: the job carries the node's state as the gateway wrote it (`pending_view`).
+   * `active`: the attempt is first recorded for the reconciler, due at once, as the gateway does.
+   */
+  options: { taskId?: string; callbackUrl?: string; handOver?: boolean; active?: ActiveNodes } = {},
 ): Promise<{ taskId: string; jobId: string }> {
   const taskId = options.taskId ?? `task-${randomUUID()}`;
   const jobId = `${taskId}.${taskName}.${randomBytes(4).toString("hex")}`;
@@ -27,6 +30,7 @@ export async function enqueueNode(
     stages: { [taskName]: { status: "PENDING" as const, input_params: masked, output: null, error: null, duration: null, job_id: jobId } },
     error: null,
   };
+  await options.active?.add(taskId, taskName, Date.now(), jobId);
   await store.createWorkflowState(pending);
   const data = { task_id: taskId, task_name: taskName, input_data: inputData, callback_url: options.callbackUrl ?? null };
   await queue.add(taskName, options.handOver ? { ...data, pending_view: pending } : data, { jobId });

@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 import { mkdir, mkdtemp, readdir, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createNodeRegistry, createStateStore } from "@wf/state-redis";
+import { createActiveNodes, createNodeRegistry, createStateStore } from "@wf/state-redis";
 import { makeTestVideo, probeMedia, waitFor } from "@wf/testing";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
@@ -507,6 +507,25 @@ describe("worker", () => {
     const job = await queueFor("test").add("test.echo", { task_id: taskId, task_name: "test.echo", input_data: { text: "x" } });
     expect(await jobOutcome(job.id as string)).toBe("SKIPPED");
     expect(await redis.exists(store.nodeKey(taskId, "test.echo"), store.keys.indexKey(taskId))).toBe(0);
+  });
+
+  it("a finished attempt leaves the reconciler's watch, whatever its outcome; other attempts' entries stay", async () => {
+    // The gateway's set, scoped by the queue prefix the worker shares.
+    const active = createActiveNodes({ redis, scope: prefix });
+    const watched = async (taskId: string) => (await active.due(Date.now(), 100_000)).filter((entry) => entry.taskId === taskId);
+    const succeeded = await enqueueNode(store, queueFor("test"), "test.echo", { text: "watched" }, { active });
+    const failed = await enqueueNode(store, queueFor("test"), "test.explode", { api_key: "k", nested: { password: "p", keep: "x" } }, { active });
+    await active.add(failed.taskId, "test.explode", Date.now(), "an-attempt-that-replaced-it");
+    // A job whose node is gone ends SKIPPED: its attempt is over too.
+    const gone = `task-${randomUUID()}`;
+    await active.add(gone, "test.echo", Date.now(), `${gone}.test.echo.1`);
+    await queueFor("test").add("test.echo", { task_id: gone, task_name: "test.echo", input_data: { text: "x" } }, { jobId: `${gone}.test.echo.1` });
+
+    expect(await jobOutcome(succeeded.jobId)).toBe("SUCCESS");
+    expect(await jobOutcome(failed.jobId)).toBe("FAILED");
+    expect(await jobOutcome(`${gone}.test.echo.1`)).toBe("SKIPPED");
+    await waitFor(async () => ((await watched(succeeded.taskId)).length === 0 && (await watched(gone)).length === 0 ? true : undefined), 5_000, "the finished attempts to leave the set");
+    expect(await watched(failed.taskId)).toEqual([{ taskId: failed.taskId, taskName: "test.explode", attempt: "an-attempt-that-replaced-it" }]);
   });
 
   it("a job of a replaced attempt does not run, and its late writes are refused", async () => {

@@ -6,8 +6,15 @@ import { createWriteCoalescer } from "./write-coalescing.js";
 
 /** A started node the reconciler is due to check. */
 export interface ActiveNodeEntry {
+  /** The node's task. */
   taskId: string;
+  /** The node (`<service>.<function>`). */
   taskName: string;
+  /**
+   * The attempt (job id) the entry watches, when it was recorded with one: the worker that ends
+   * that attempt forgets exactly its entry, never the one of an attempt that replaced it.
+   */
+  attempt?: string;
 }
 
 /**
@@ -15,13 +22,20 @@ export interface ActiveNodeEntry {
  * against its job without scanning the keyspace; plus the lease that elects that reconciler.
  */
 export interface ActiveNodes {
-  /** Records a started node, to be checked at `checkAtMs` (epoch ms) or later. */
-  add(taskId: string, taskName: string, checkAtMs: number): Promise<void>;
+  /**
+   * Records a started node, to be checked at `checkAtMs` (epoch ms) or later; with `attempt`
+   * (the job id), the entry is that attempt's (see {@link ActiveNodeEntry.attempt}).
+   */
+  add(taskId: string, taskName: string, checkAtMs: number, attempt?: string): Promise<void>;
   /** Up to `limit` entries due at `nowMs`, oldest first. */
   due(nowMs: number, limit: number): Promise<ActiveNodeEntry[]>;
   /** Moves an entry's next check to `checkAtMs`. */
   reschedule(entry: ActiveNodeEntry, checkAtMs: number): Promise<void>;
-  /** Forgets entries (their nodes are final or gone), in one command. */
+  /**
+   * Forgets entries, in one command: their nodes are final or gone, or their attempts have ended
+   * (a worker forgets the entry of the attempt it just finished, so the reconciler only ever
+   * reads nodes whose worker did not report back).
+   */
   remove(...entries: ActiveNodeEntry[]): Promise<void>;
   /** Claims or renews the reconciler lease for `holder`; `true` while it holds it. */
   claimReconcilerLease(holder: string, durationMs: number): Promise<boolean>;
@@ -29,7 +43,17 @@ export interface ActiveNodes {
   releaseReconcilerLease(holder: string): Promise<void>;
 }
 
-const member = (entry: ActiveNodeEntry): string => `${entry.taskId} ${entry.taskName}`;
+// Task ids and node names hold no spaces (the key space validates them); an attempt is the rest.
+const member = (entry: ActiveNodeEntry): string =>
+  entry.attempt ? `${entry.taskId} ${entry.taskName} ${entry.attempt}` : `${entry.taskId} ${entry.taskName}`;
+
+/** The entry a member stands for; entries recorded without an attempt have two parts. */
+function entryOf(text: string): ActiveNodeEntry[] {
+  const [taskId, taskName, ...rest] = text.split(" ");
+  if (!taskId || !taskName) return [];
+  const attempt = rest.join(" ");
+  return [attempt ? { taskId, taskName, attempt } : { taskId, taskName }];
+}
 
 /** Options of {@link createActiveNodes}. */
 export interface ActiveNodesOptions {
@@ -57,18 +81,15 @@ export function createActiveNodes(options: ActiveNodesOptions): ActiveNodes {
   const lease = keys.reconcilerLease(options.scope ?? "bull");
   const commands = defineStoreCommands(redis);
   return {
-    async add(taskId, taskName, checkAtMs) {
+    async add(taskId, taskName, checkAtMs, attempt) {
       keys.nodeKey(taskId, taskName); // validates both
       coalesce();
-      await guarded(redis.zadd(set, checkAtMs, member({ taskId, taskName })), "write");
+      await guarded(redis.zadd(set, checkAtMs, member(attempt ? { taskId, taskName, attempt } : { taskId, taskName })), "write");
     },
     async due(nowMs, limit) {
       coalesce();
       const members = await guarded(redis.zrangebyscore(set, "-inf", nowMs, "LIMIT", 0, limit), "read");
-      return members.flatMap((text) => {
-        const [taskId, taskName] = text.split(" ");
-        return taskId && taskName ? [{ taskId, taskName }] : [];
-      });
+      return members.flatMap(entryOf);
     },
     async reschedule(entry, checkAtMs) {
       coalesce();

@@ -19,4 +19,23 @@ describe("active nodes", () => {
     expect(await active.due(now, 10)).toEqual([entries[4]]);
     expect(await active.due(now + 60_000, 10)).toEqual([entries[4], entries[0]]);
   });
+
+  it("keeps an entry per attempt: forgetting one attempt leaves another, and entries without one still read", async () => {
+    const active = createActiveNodes({ redis, scope: `an-${uniqueTaskId()}` });
+    const now = Date.now();
+    const taskId = uniqueTaskId();
+    await active.add(taskId, "svc.node", now - 3, `${taskId}.svc.node.aaaa`);
+    await active.add(taskId, "svc.node", now - 2, `${taskId}.svc.node.bbbb`);
+    await active.add(taskId, "svc.other", now - 1);
+    expect(await active.due(now, 10)).toEqual([
+      { taskId, taskName: "svc.node", attempt: `${taskId}.svc.node.aaaa` },
+      { taskId, taskName: "svc.node", attempt: `${taskId}.svc.node.bbbb` },
+      { taskId, taskName: "svc.other" },
+    ]);
+    await active.remove({ taskId, taskName: "svc.node", attempt: `${taskId}.svc.node.aaaa` });
+    expect(await active.due(now, 10)).toEqual([
+      { taskId, taskName: "svc.node", attempt: `${taskId}.svc.node.bbbb` },
+      { taskId, taskName: "svc.other" },
+    ]);
+  });
 });

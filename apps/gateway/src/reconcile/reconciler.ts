@@ -88,11 +88,15 @@ export function startReconciler(options: ReconcilerOptions): Reconciler {
     return result.written;
   }
 
-  /** The node's view and stage, or `null` when it is final or gone (nothing to watch). */
+  /**
+   * The node's view and stage, or `null` when there is nothing to watch: the node is final or
+   * gone, or the entry's attempt was replaced (the new attempt has an entry of its own).
+   */
   async function activeStage(entry: ActiveNodeEntry): Promise<{ view: WorkflowContext; stage: StageExecution } | null> {
     const view = await store.getNodeState(entry.taskId, entry.taskName);
     const stage: StageExecution | undefined = view?.stages[entry.taskName];
-    return view && stage && !isTerminalStageStatus(stage.status) ? { view, stage } : null;
+    if (!view || !stage || isTerminalStageStatus(stage.status)) return null;
+    return entry.attempt !== undefined && stage["job_id"] !== entry.attempt ? null : { view, stage };
   }
 
   /**

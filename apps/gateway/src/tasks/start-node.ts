@@ -113,7 +113,7 @@ export async function startNode(deps: GatewayDeps, request: NodeRequest, log: Fa
   // Sent together (one socket write, run in this order): the reconciler learns of the node
   // before it exists, so even a gateway that dies here leaves nothing pending for long.
   const [, written] = await Promise.all([
-    deps.active?.add(taskId, taskName, Date.now() + (deps.reconcileGraceMs ?? RECONCILE_DEFAULTS.graceMs)),
+    deps.active?.add(taskId, taskName, Date.now() + (deps.reconcileGraceMs ?? RECONCILE_DEFAULTS.graceMs), jobId),
     deps.store.createWorkflowState(pending, owner ? { owner } : {}),
   ]);
   if (!written.written) throw taskNotFound(taskId); // another team's task, created meanwhile
