@@ -44,6 +44,7 @@ export async function downloadInput(reference: string, storageDir: string, limit
   const dir = join(storageDir, "inputs");
   await mkdir(dir, { recursive: true });
   const path = join(dir, fileNameOf(target.url));
+  const startedAt = Date.now();
   const deadline = AbortSignal.any([signal, AbortSignal.timeout(limits.timeoutMs)]);
   try {
     const response = await requestPinned(target, { method: "GET", timeoutMs: limits.timeoutMs, signal: deadline });
@@ -73,7 +74,10 @@ export async function downloadInput(reference: string, storageDir: string, limit
     await rm(path, { force: true });
     if (error instanceof InputError) throw error;
     if (signal.aborted) throw signal.reason;
-    const reason = deadline.aborted ? `took longer than ${limits.timeoutMs} ms` : error instanceof Error ? error.message : String(error);
+    // The socket's inactivity limit (the same length) may end a stalled download a moment before
+    // the deadline fires, with a bare "aborted": that too is a download that took too long.
+    const timedOut = deadline.aborted || Date.now() - startedAt >= limits.timeoutMs;
+    const reason = timedOut ? `took longer than ${limits.timeoutMs} ms` : error instanceof Error ? error.message : String(error);
     throw new InputError("INPUT_DOWNLOAD_FAILED", `downloading ${reference} failed: ${reason}`);
   }
 }
