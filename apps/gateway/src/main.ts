@@ -49,8 +49,8 @@ const keyLayout = keyLayoutFor(redis);
 const { queuePrefix } = createKeySpace(keyLayout);
 
 const callbackRetry = { attempts: config.WF_CALLBACK_ATTEMPTS, backoffMs: config.WF_CALLBACK_BACKOFF_MS };
-// The queues share the store's connection, so a node's PENDING write, its reconciler entry and its
-// job leave in one socket write.
+// The queues share the store's connection: the node writes, reconciler entries and jobs that
+// concurrent requests send in one event-loop iteration leave in one socket write, not two.
 const queues = new NodeQueues(redis, queuePrefix, callbackRetry);
 const metrics = createGatewayMetrics({ defaults: true });
 const store = createStateStore({ redis, logger, keyLayout, legacyKeys: config.WF_LEGACY_KEYS, onCorruptNode: () => metrics.corruptNodeState() });
