@@ -89,6 +89,13 @@ describe("end to end: gateway + worker processes, Redis, ffmpeg", () => {
     const keys = await scanAll(`*${taskId}*`);
     expect(keys.filter((key) => !key.startsWith("bull:")).sort()).toEqual([`${taskId}:node:ffmpeg.extract_audio`, `${taskId}:nodes`]);
     expect(keys.filter((key) => key.startsWith("bull:ffmpeg_queue:"))).toHaveLength(1);
+    // The worker took the finished node off the reconciler's watch (the reconciler's first check,
+    // 30 s after the start by default, has not come yet), so the gateway never reads it again.
+    // (A worker on another scope than the gateway's would leave it there: this waits in vain.)
+    await waitFor(async () => {
+      const members = await redis.zrange("wf:active-nodes:bull", 0, -1);
+      return members.some((member) => member.startsWith(`${taskId} `)) ? undefined : true;
+    }, 5_000, "the worker to take the finished node off the reconciler's watch");
     const ttl = await redis.ttl(`${taskId}:node:ffmpeg.extract_audio`);
     expect(ttl).toBeGreaterThan(86_300);
     expect(ttl).toBeLessThanOrEqual(86_400);
