@@ -93,7 +93,7 @@ describe("end to end: gateway + worker processes, Redis, ffmpeg", () => {
     // 30 s after the start by default, has not come yet), so the gateway never reads it again.
     // (A worker on another scope than the gateway's would leave it there: this waits in vain.)
     await waitFor(async () => {
-      const members = await redis.zrange("wf:active-nodes:bull", 0, -1);
+      const members = await redis.zrange("wf:active-nodes:bull", "0", "-1");
       return members.some((member) => member.startsWith(`${taskId} `)) ? undefined : true;
     }, 5_000, "the worker to take the finished node off the reconciler's watch");
     const ttl = await redis.ttl(`${taskId}:node:ffmpeg.extract_audio`);
