@@ -269,6 +269,12 @@ if (COMMANDS) {
   printCommandStats("wf", results.wf.at(-1).commands);
 }
 console.log(`\nwf / bare BullMQ: ${fmt((wfRate / bareRate) * 100, 0)}% (target >= 50%); wf idle POST->SUCCESS p50 ${fmt(pick(results.wf, (r) => r.idleP50))} ms (target <= 5 ms)`);
+// CPU per task of every process together: steadier from run to run than the rates, which also
+// follow how busy the VM's neighbours keep its cores.
+const cpuPerTask = (list) => pick(list, (r) => Object.values(r.cpu).reduce((sum, value) => sum + value, 0));
+const bareCpu = cpuPerTask(results.bare);
+const wfCpu = cpuPerTask(results.wf);
+console.log(`CPU per task, all processes: bare BullMQ ${fmt(bareCpu, 0)} µs, wf ${fmt(wfCpu, 0)} µs (bare / wf: ${fmt((bareCpu / wfCpu) * 100, 0)}%)`);
 
 await wfQueue.close();
 await wfEvents.close();

@@ -13,6 +13,7 @@ describe("bench:e2e", () => {
     expect(stdout).toMatch(/\| bare BullMQ \| \d+ \|/);
     expect(stdout).toMatch(/\| wf \(POST -> SUCCESS\) \| \d+ \|/);
     expect(stdout).toMatch(/wf \/ bare BullMQ: \d+% \(target >= 50%\); wf idle POST->SUCCESS p50 [\d.]+ ms/);
+    expect(stdout).toMatch(/CPU per task, all processes: bare BullMQ \d+ µs, wf \d+ µs \(bare \/ wf: \d+%\)/);
     // --commands: Redis scripts per task; wf's three node writes are scripts on top of BullMQ's.
     const scriptsPerTask = (label: string) => Number(new RegExp(`per task, ${label} [^\\n]*\\n(?:  .*\\n)*?  evalsha +([\\d.]+)`).exec(stdout)?.[1]);
     expect(scriptsPerTask("bare BullMQ")).toBeGreaterThanOrEqual(2);
