@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { createKeySpace, createStateStore } from "@wf/state-redis";
+import { createActiveNodes, createKeySpace, createStateStore } from "@wf/state-redis";
 import { waitFor } from "@wf/testing";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
@@ -15,6 +15,8 @@ const run = promisify(execFile);
 const redis = new Redis(inject("redisUrl"));
 const store = createStateStore({ redis });
 const prefix = `wf-crash-${randomUUID()}`;
+// The gateway's reconciler watch, scoped by the queue prefix the worker processes use.
+const active = createActiveNodes({ redis, scope: prefix });
 let root: string;
 let queue: Queue;
 const children: ChildProcess[] = [];
@@ -54,9 +56,10 @@ async function enqueueSlow(seconds: number) {
   const taskId = `task-${randomUUID()}`;
   const frequency = randomInt(1000, 9000);
   const runsFile = join(root, `${taskId}.runs`);
-  await enqueueNode(store, queue, "test.slow", { seconds, frequency, runs_file: runsFile }, { taskId });
+  await enqueueNode(store, queue, "test.slow", { seconds, frequency, runs_file: runsFile }, { taskId, active });
   const stage = async () => (await store.getWorkflowState(taskId))?.stages["test.slow"];
-  return { taskId, marker: `sine=frequency=${frequency}:`, runsFile, stage };
+  const watched = async () => (await active.due(Date.now(), 100_000)).some((entry) => entry.taskId === taskId);
+  return { taskId, marker: `sine=frequency=${frequency}:`, runsFile, stage, watched };
 }
 
 beforeAll(async () => {
@@ -92,11 +95,16 @@ describe("crash safety with real processes", () => {
     process.kill(-(first.pid as number), "SIGKILL");
     await waitFor(async () => (first.exitCode !== null || first.signalCode !== null ? true : undefined), 5_000, "the worker to die");
 
+    // A worker killed mid-node never reported back: its node stays on the reconciler's watch.
+    expect(await job.watched()).toBe(true);
+
     await startWorkerProcess();
     await waitFor(async () => ((await job.stage())?.status === "SUCCESS" ? true : undefined), 30_000, "the node to succeed");
     const runs = (await readFile(job.runsFile, "utf8")).split("\n").filter(Boolean);
     expect(runs).toHaveLength(1);
     expect(runs[0]).not.toBe(String(first.pid));
+    // The worker that finished it took it off.
+    await waitFor(async () => ((await job.watched()) ? undefined : true), 5_000, "the finished node to leave the watch");
   });
 
   it("no ffmpeg outlives a worker killed with SIGKILL (the worker's pid alone, not its group)", async () => {
