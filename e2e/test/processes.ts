@@ -19,7 +19,12 @@ export interface AppProcess {
 
 /** Starts a built app with `node` and the given environment. */
 export function startApp(pkg: "@wf/gateway" | "@wf/worker", env: Record<string, string>): AppProcess {
-  const child = spawn(process.execPath, [appEntry(pkg)], {
+  return startScript(appEntry(pkg), env);
+}
+
+/** Starts a Node.js script (an app's entry point, or a test fixture) with the given environment. */
+export function startScript(path: string, env: Record<string, string>): AppProcess {
+  const child = spawn(process.execPath, [path], {
     env: { ...process.env, LOG_LEVEL: "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -48,9 +48,13 @@ describe("logs", () => {
     expect(refused).toMatchObject({ reqId: "req-from-client", code: "TASK_NOT_FOUND" });
   });
 
-  it("the OpenAPI document carries an example request", async () => {
+  it("the OpenAPI document carries both request bodies of POST /v1/tasks, each with an example", async () => {
     const doc = (await app.inject({ method: "GET", url: "/docs/json" })).json();
     const body = doc.paths["/v1/tasks"].post.requestBody.content["application/json"].schema;
-    expect(JSON.stringify(body)).toContain("ffmpeg.extract_audio");
+    const refs = (body.anyOf as { $ref: string }[]).map((entry) => entry.$ref.split("/").pop() as string);
+    expect(refs).toEqual(["CreateNodeBodyInput", "CreatePipelineBodyInput"]);
+    const [node, pipeline] = refs.map((name) => doc.components.schemas[name]);
+    expect(node.example).toMatchObject({ task_name: "ffmpeg.extract_audio" });
+    expect(pipeline.example.nodes.map((entry: { task_name: string }) => entry.task_name)).toEqual(["ffmpeg.extract_audio", "ffmpeg.extract_keyframes", "ffmpeg.split_audio_segments"]);
   });
 });

@@ -18,8 +18,16 @@ afterAll(async () => {
   await h?.close();
 });
 
-const create = (input_data: unknown) =>
-  h.app.inject({ method: "POST", url: "/v1/tasks", payload: { task_name: "test.numbers", task_id: `task-${randomUUID()}`, input_data } as object });
+/** Posts test.numbers on a task that already has an ffmpeg.extract_audio stage (what the placeholders read). */
+const create = async (input_data: unknown) => {
+  const taskId = `task-${randomUUID()}`;
+  await h.store.createWorkflowState({
+    workflow_id: taskId,
+    input_params: { task_name: "ffmpeg.extract_audio", input_data: {} },
+    stages: { "ffmpeg.extract_audio": { status: "SUCCESS", output: { audio_path: "/a.wav", seconds: 3 } } },
+  });
+  return h.app.inject({ method: "POST", url: "/v1/tasks", payload: { task_name: "test.numbers", task_id: taskId, input_data } as object });
+};
 
 describe("placeholders in input_data", () => {
   it("are accepted wherever a value is expected, strings or not, at any depth", async () => {
@@ -42,6 +50,14 @@ describe("placeholders in input_data", () => {
     const response = await create({ audio_path: "${{ stages.nobody.runs_this.output.audio_path }}", seconds: 1 });
     expect(response.statusCode).toBe(400);
     expect(response.json().error).toMatchObject({ code: "INVALID_INPUT", message: expect.stringMatching(/input_data\.audio_path refers to stage nobody\.runs_this/) });
+  });
+
+  it("naming a stage the task does not have is refused at submit time, not when the node starts", async () => {
+    const taskId = `task-${randomUUID()}`;
+    const response = await h.app.inject({ method: "POST", url: "/v1/tasks", payload: { task_name: "test.numbers", task_id: taskId, input_data: { audio_path: "${{ stages.ffmpeg.extract_audio.output.audio_path }}", seconds: 1 } } });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().error).toMatchObject({ code: "INVALID_INPUT", message: expect.stringMatching(/refers to stage ffmpeg\.extract_audio, which a new task does not have/) });
+    expect(await h.store.getWorkflowState(taskId)).toBeNull();
   });
 
   it("input nested 5,000 deep is a 400, not a stack overflow", async () => {

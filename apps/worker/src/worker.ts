@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
-import { CALLBACK_QUEUE, NodeJobDataSchema, callbackJobOptions, queueNameOf, type CallbackJobData } from "@wf/protocol";
+import { CALLBACK_QUEUE, NodeJobDataSchema, advancePipeline, callbackJobOptions, createQueuePipelineJobs, queueNameOf, type CallbackJobData } from "@wf/protocol";
 import { createActiveNodes, createKeySpace, createStateStore, createWriteCoalescer, type KeyLayout, type RedisConnection } from "@wf/state-redis";
 import { Queue, Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
@@ -56,6 +56,8 @@ export interface StartWorkerOptions {
   downloads?: Partial<DownloadLimits>;
   /** Also collect the process's own metrics (CPU, memory, event loop) in `RunningWorker.metrics`. Default false. */
   processMetrics?: boolean;
+  /** Test hook: waits this long between a node's SUCCESS and starting what waited for it. Default 0. */
+  pauseAfterSuccessMs?: number;
 }
 
 /** A running worker. */
@@ -104,6 +106,18 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   const coalesceQueueWrites = createWriteCoalescer(connection);
   const prefix = options.queuePrefix ?? createKeySpace(keyLayout).queuePrefix;
   const callbacks = new Queue(CALLBACK_QUEUE, { connection, prefix });
+  // The queues of other services, opened when a pipeline first releases one of their jobs.
+  const producers = new Map<string, Queue>([[CALLBACK_QUEUE, callbacks]]);
+  const producer = (name: string): Queue => {
+    let queue = producers.get(name);
+    if (!queue) {
+      queue = new Queue(name, { connection, prefix });
+      queue.on("error", () => undefined);
+      producers.set(name, queue);
+    }
+    return queue;
+  };
+  const pipelineJobs = createQueuePipelineJobs(producer, { attempts: options.callbackAttempts, backoffMs: options.callbackBackoffMs });
   // The gateway's reconciler watches every started node (its set is scoped by the queue prefix);
   // a worker that finishes an attempt takes it off that watch, so the reconciler only reads the
   // nodes whose worker never reported back.
@@ -127,6 +141,11 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       const data: CallbackJobData = { task_id: taskId, task_name: taskName, callback_url: callbackUrl };
       await callbacks.add("callback", data, callbackJobOptions(options.callbackAttempts, options.callbackBackoffMs));
     },
+    advancePipeline: async (taskId: string, callbackUrl: string | null) => {
+      coalesceQueueWrites();
+      await advancePipeline({ store, jobs: pipelineJobs }, taskId, callbackUrl);
+    },
+    pauseAfterSuccessMs: options.pauseAfterSuccessMs ?? 0,
   };
   const running = new Map<string, NodeAbort>();
 
@@ -213,7 +232,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       await heartbeat.stop();
       await Promise.all(workers.map((worker) => worker.close()));
       await cancellations.stop();
-      await callbacks.close();
+      await Promise.all([...producers.values()].map((queue) => queue.close()));
       if (connection !== options.redis) await (connection as Redis).quit();
     },
   };

@@ -48,3 +48,13 @@ export { TASKS_FOLDER, taskFolderPath, tasksRoot } from "./task-folder.js";
 export { EVENT_ID_HEADER, SIGNATURE_HEADER, signCallback, verifyCallbackSignature, type VerifyOptions } from "./callback-signature.js";
 export { failedNodeView } from "./failed-view.js";
 export { TASK_EVENT_TYPES, TaskEventSchema, taskEventOfStage, taskEventTypeOf, type TaskEvent, type TaskEventType } from "./task-event.js";
+export {
+  MAX_PIPELINE_NODES,
+  dependenciesOfStage,
+  findCycle,
+  nextPipelineStep,
+  taskStatusOfStages,
+  waitingFor,
+  type PipelineNodeRef,
+  type PipelineStep,
+} from "./pipeline.js";

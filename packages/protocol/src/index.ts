@@ -10,3 +10,12 @@ export {
   type UrlPolicy,
 } from "./net/public-url.js";
 export { requestPinned, type PinnedRequestOptions } from "./net/pinned-request.js";
+export {
+  advancePipeline,
+  pipelineCallbackJobId,
+  type PipelineAdvance,
+  type PipelineJobs,
+  type PipelineStore,
+} from "./pipeline/advance-pipeline.js";
+export { WAITING_JOB_DELAY_MS, releaseWaitingJob } from "./pipeline/waiting-jobs.js";
+export { createQueuePipelineJobs } from "./pipeline/queue-pipeline-jobs.js";

@@ -12,6 +12,7 @@ export type {
   StateStore,
   StateStoreOptions,
   StoreLogger,
+  WriteManyOptions,
   WriteOptions,
   WriteResult,
 } from "./types.js";

@@ -30,6 +30,13 @@ export interface KeySpace {
    */
   eventsKey(taskId: string): string;
   /**
+   * The nodes of a task that run in a pipeline, `{task_id}:pipeline`: a set of the task names
+   * submitted with dependencies or as part of a multi-node request. Its existence tells a writer
+   * that ends a node to look for waiting nodes to start (or cancel). Written atomically with those
+   * nodes, expiring with the task's index, deleted with the task.
+   */
+  pipelineKey(taskId: string): string;
+  /**
    * The task listing, newest first: a sorted set of task ids scored by creation time (ms), one
    * for all tasks (`team` undefined) and one per owning team. Bounded and trimmed of tasks older
    * than the TTL on every task creation.
@@ -125,6 +132,9 @@ export function createKeySpace(layout: KeyLayout): KeySpace {
     },
     eventsKey(taskId) {
       return `${taskPart(taskId)}:events`;
+    },
+    pipelineKey(taskId) {
+      return `${taskPart(taskId)}:pipeline`;
     },
     taskListing: (team) => (team === undefined ? `${shared}:tasks` : `${shared}:tasks:team:${assertTaskId(team)}`),
     nodeKeyPattern(taskId) {

@@ -12,6 +12,11 @@ export interface NodeRegistration {
   inputSchema: Record<string, unknown>;
   /** Free-form description for `supported-tasks`. */
   description?: string;
+  /**
+   * Per input field, the stages the node takes it from when a request leaves it out (its
+   * fallbacks): a pipeline orders the node after those that are coming.
+   */
+  fallbacks?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** A node that at least one live worker runs. */
@@ -19,6 +24,8 @@ export interface RegisteredNode {
   name: string;
   inputSchema: Record<string, unknown>;
   description?: string;
+  /** Per input field, the stages it falls back to (see {@link NodeRegistration.fallbacks}); `{}` when none. */
+  fallbacks: Record<string, string[]>;
   /** Ids of the live workers that run it. */
   workers: string[];
 }
@@ -42,6 +49,16 @@ export interface NodeRegistryOptions {
   now?: () => number;
 }
 
+/** The fallbacks a description names, keeping only well-formed entries. */
+function fallbacksOf(value: unknown): Record<string, string[]> {
+  if (value === null || typeof value !== "object") return {};
+  return Object.fromEntries(
+    Object.entries(value).flatMap(([field, stages]) =>
+      Array.isArray(stages) ? [[field, stages.filter((stage): stage is string => typeof stage === "string")]] : [],
+    ),
+  );
+}
+
 const WORKER_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Creates the node registry kept in Redis next to the task state. */
@@ -62,7 +79,7 @@ export function createNodeRegistry(options: NodeRegistryOptions): NodeRegistry {
       checkWorkerId(workerId);
       const pairs = nodes.flatMap((node) => {
         parseTaskName(node.name);
-        return [node.name, JSON.stringify({ input_schema: node.inputSchema, description: node.description ?? null })];
+        return [node.name, JSON.stringify({ input_schema: node.inputSchema, description: node.description ?? null, fallbacks: node.fallbacks ?? {} })];
       });
       const at = now();
       await guarded(
@@ -84,7 +101,7 @@ export function createNodeRegistry(options: NodeRegistryOptions): NodeRegistry {
           entry.workers.push(flat[i + 1] as string);
           continue;
         }
-        let described: { input_schema?: Record<string, unknown>; description?: string | null } = {};
+        let described: { input_schema?: Record<string, unknown>; description?: string | null; fallbacks?: unknown } = {};
         try {
           described = JSON.parse(flat[i + 2] as string) as typeof described;
         } catch {
@@ -94,6 +111,7 @@ export function createNodeRegistry(options: NodeRegistryOptions): NodeRegistry {
           name,
           inputSchema: described.input_schema ?? {},
           ...(described.description ? { description: described.description } : {}),
+          fallbacks: fallbacksOf(described.fallbacks),
           workers: [flat[i + 1] as string],
         });
       }

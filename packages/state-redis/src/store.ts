@@ -1,7 +1,7 @@
 import type { WorkflowContext } from "@wf/context";
 import { aggregateNodeViews } from "./aggregate.js";
 import { decodeContext, encodeContext } from "./codec.js";
-import { NOT_OWNER, SUPERSEDED, WRITTEN, defineStoreCommands, statusOfCode } from "./commands/index.js";
+import { NOT_OWNER, SUPERSEDED, WRITTEN, defineStoreCommands, statusOfCode, type NodeWrite } from "./commands/index.js";
 import { CorruptIndexError, StoreConfigError, guarded, isWrongTypeReply, toStoreError } from "./errors.js";
 import { lastEventId, readEventRange, waitForEventRange } from "./events.js";
 import { createIndexReader } from "./index-read.js";
@@ -10,7 +10,7 @@ import { addToListings, parseListingCursor, readListingPage, removeFromListings 
 import { buildNodeView, eventOfView, withStageInput } from "./node-view.js";
 import { getExisting, scanKeys, unlinkAll } from "./scan.js";
 import { createWriteCoalescer } from "./write-coalescing.js";
-import type { StateStore, StateStoreOptions, WriteOptions, WriteResult } from "./types.js";
+import type { StateStore, StateStoreOptions, WriteManyOptions, WriteOptions, WriteResult } from "./types.js";
 
 /** Default TTL of node keys: one day. */
 export const DEFAULT_TTL_SECONDS = 86_400;
@@ -37,7 +37,7 @@ export function createStateStore(options: StateStoreOptions): StateStore {
   const scanCount = options.scanCount ?? 1000;
   const keys = createKeySpace(options.keyLayout ?? "plain");
   const listingMaxEntries = options.listingMaxEntries ?? DEFAULT_LISTING_MAX_ENTRIES;
-  // On a Cluster the listings live in another slot than the task: updated right after the write.
+  // On a Cluster the listings live in another slot than the task: updated by the store after.
   const listingInScript = keys.layout === "plain";
   const listingKeys = (owner: string | null | undefined): string[] =>
     owner ? [keys.taskListing(), keys.taskListing(owner)] : [keys.taskListing()];
@@ -97,7 +97,7 @@ export function createStateStore(options: StateStoreOptions): StateStore {
   async function removeTask(taskId: string): Promise<number> {
     // Listing entries are left to readers, which skip and unlist tasks that are gone: a delete
     // stays one command.
-    const [removed, indexWasCorrupt] = await commands.deleteTask(keys.indexKey(taskId), keys.ownerKey(taskId), keys.eventsKey(taskId), keys.nodeKeyPrefix(taskId));
+    const [removed, indexWasCorrupt] = await commands.deleteTask(keys.indexKey(taskId), keys.ownerKey(taskId), keys.eventsKey(taskId), keys.pipelineKey(taskId), keys.nodeKeyPrefix(taskId));
     let total = removed;
     // Keys that no index lists (compatibility mode, or a corrupt index) are found by SCAN.
     if (scanMode || indexWasCorrupt !== 0) total += await unlinkAll(redis, await scanKeys(redis, keys.nodeScanPattern(taskId), scanCount));
@@ -107,39 +107,70 @@ export function createStateStore(options: StateStoreOptions): StateStore {
 
   const ttlArgument = String(ttlSeconds);
 
-  async function write(context: object, newAttempt: boolean, attempt?: string, owner?: string): Promise<WriteResult> {
+  /** The script call of one node write, and what to do once it is written. */
+  function planWrite(context: object, newAttempt: boolean, attempt?: string, owner?: string) {
     const view = buildNodeView(context, new Date());
     const key = keys.nodeKey(view.taskId, view.taskName);
     const event = eventOfView(view);
     const nowMs = Date.now();
-    coalesce();
-    const reply = await guarded(
-      commands.writeNode({
-        nodeKey: key,
-        indexKey: keys.indexKey(view.taskId),
-        ownerKey: keys.ownerKey(view.taskId),
-        eventsKey: keys.eventsKey(view.taskId),
-        encoded: encodeContext(view.context),
-        ttlSeconds: ttlArgument,
-        taskName: view.taskName,
-        status: view.stageStatus,
-        event: event ? JSON.stringify(event) : "",
-        check: newAttempt ? "new-attempt" : scanMode ? "status-json" : "index",
-        attempt,
-        owner,
-        listing: newAttempt && listingInScript ? { keys: listingKeys(owner), taskId: view.taskId, nowMs, maxEntries: listingMaxEntries } : undefined,
-      }),
-      "write",
-    );
-    if (reply === WRITTEN) {
+    const nodeWrite: NodeWrite = {
+      nodeKey: key,
+      indexKey: keys.indexKey(view.taskId),
+      ownerKey: keys.ownerKey(view.taskId),
+      eventsKey: keys.eventsKey(view.taskId),
+      encoded: encodeContext(view.context),
+      ttlSeconds: ttlArgument,
+      taskName: view.taskName,
+      status: view.stageStatus,
+      event: event ? JSON.stringify(event) : "",
+      check: newAttempt ? "new-attempt" : scanMode ? "status-json" : "index",
+      attempt,
+      owner,
+      listing: newAttempt && listingInScript ? { keys: listingKeys(owner), taskId: view.taskId, nowMs, maxEntries: listingMaxEntries } : undefined,
+    };
+    // On a Cluster the listings live in another slot than the task: updated right after the write.
+    const afterWrite = async (): Promise<void> => {
       if (newAttempt && !listingInScript) {
         await guarded(addToListings(redis, listingKeys(owner), view.taskId, nowMs, keepSecondsOf(ttlSeconds), listingMaxEntries), "write");
       }
-      return { written: true, key };
-    }
+    };
+    return { key, taskId: view.taskId, taskName: view.taskName, nodeWrite, afterWrite };
+  }
+
+  function resultOf(key: string, reply: number): WriteResult {
+    if (reply === WRITTEN) return { written: true, key };
     if (reply === SUPERSEDED) return { written: false, key, reason: "SUPERSEDED" };
     if (reply === NOT_OWNER) return { written: false, key, reason: "NOT_OWNER" };
     return { written: false, key, reason: "STALE_STATUS", storedStatus: statusOfCode(reply) };
+  }
+
+  async function write(context: object, newAttempt: boolean, attempt?: string, owner?: string): Promise<WriteResult> {
+    const planned = planWrite(context, newAttempt, attempt, owner);
+    coalesce();
+    const reply = await guarded(commands.writeNode(planned.nodeWrite), "write");
+    if (reply === WRITTEN) await planned.afterWrite();
+    return resultOf(planned.key, reply);
+  }
+
+  async function writeMany(contexts: readonly object[], options: WriteManyOptions): Promise<WriteResult[]> {
+    const planned = contexts.map((context) => planWrite(context, true, undefined, options.owner));
+    const taskIds = new Set(planned.map((entry) => entry.taskId));
+    const [taskId] = taskIds;
+    if (taskIds.size !== 1 || taskId === undefined) throw new StoreConfigError("createWorkflowStates writes the nodes of exactly one task");
+    if (new Set(planned.map((entry) => entry.taskName)).size !== planned.length) throw new StoreConfigError("createWorkflowStates got the same node twice");
+    // The first write adds the task to the listings; the others need not.
+    for (const entry of planned.slice(1)) entry.nodeWrite.listing = undefined;
+    const pipelineNames = options.pipeline ?? [];
+    coalesce();
+    const replies = await guarded(
+      commands.writeNodesAtomically(
+        planned.map((entry) => entry.nodeWrite),
+        pipelineNames.length > 0 ? { key: keys.pipelineKey(taskId), names: pipelineNames, keepSeconds: keepSecondsOf(ttlSeconds) } : undefined,
+      ),
+      "write",
+    );
+    if (replies[0] === WRITTEN) await planned[0]?.afterWrite();
+    return replies.map((reply, i) => resultOf(planned[i]?.key ?? "", reply));
   }
 
   return {
@@ -148,6 +179,11 @@ export function createStateStore(options: StateStoreOptions): StateStore {
     createWorkflowState: (context, writeOptions?: WriteOptions) => write(context, true, writeOptions?.attempt, writeOptions?.owner),
     updateWorkflowState: (context, writeOptions?: WriteOptions) =>
       write(context, writeOptions?.newAttempt ?? false, writeOptions?.attempt, writeOptions?.owner),
+    createWorkflowStates: (contexts, writeOptions = {}) => writeMany(contexts, writeOptions),
+    async isPipelineTask(taskId) {
+      coalesce();
+      return (await guarded(redis.exists(keys.pipelineKey(taskId)), "read")) === 1;
+    },
     async getTaskOwner(taskId) {
       coalesce();
       return guarded(redis.get(keys.ownerKey(taskId)), "read");

@@ -92,6 +92,17 @@ export interface WriteOptions {
   owner?: string;
 }
 
+/** Options of `StateStore.createWorkflowStates`. */
+export interface WriteManyOptions {
+  /** As {@link WriteOptions.owner}, for every node. */
+  owner?: string | undefined;
+  /**
+   * Names to add to the task's pipeline set (`KeySpace.pipelineKey`) in the same atomic step:
+   * the nodes that wait for others or belong to a multi-node request.
+   */
+  pipeline?: readonly string[];
+}
+
 /** Outcome of a write. A refused write changed nothing in Redis. */
 export type WriteResult =
   | { written: true; key: string }
@@ -120,6 +131,15 @@ export interface StateStore {
   nodeKey(taskId: string, taskName: string): string;
   /** Writes a node's view as a new attempt of that node (replaces what is stored). */
   createWorkflowState(context: WorkflowContextInput, options?: WriteOptions): Promise<WriteResult>;
+  /**
+   * Writes several node views of one task, each as a new attempt, in one atomic step (`MULTI`):
+   * no reader sees some of them without the others. One result per view, in order; they differ
+   * only if the task belongs to another team (all `NOT_OWNER`). Throws `StoreConfigError` for
+   * views of different tasks or the same node twice, before anything is written.
+   */
+  createWorkflowStates(contexts: readonly WorkflowContextInput[], options?: WriteManyOptions): Promise<WriteResult[]>;
+  /** Whether some node of the task runs in a pipeline: a node that ends should then look for waiting nodes. */
+  isPipelineTask(taskId: string): Promise<boolean>;
   /** Writes a node's view under the monotonic status rule; refreshes the TTL. */
   updateWorkflowState(context: WorkflowContextInput, options?: WriteOptions): Promise<WriteResult>;
   /** The team the task belongs to (see `WriteOptions.owner`), or `null` when none was recorded. */

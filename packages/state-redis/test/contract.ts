@@ -98,7 +98,7 @@ export function describeStoreContract(
       expect((await store.getWorkflowState(taskId))?.stages["ffmpeg.extract_audio"]?.status).toBe("SUCCESS");
     });
 
-    it("takes top-level fields from the most recently updated node", async () => {
+    it("derives the task's status from every stage: a failed node is never hidden by a newer success", async () => {
       // Only Date is faked (timers stay real, so Redis I/O is unaffected): each write is a second later.
       let clock = Date.parse("2026-03-01T00:00:00Z");
       const tick = () => vi.setSystemTime((clock += 1000));
@@ -116,10 +116,57 @@ export function describeStoreContract(
         vi.useRealTimers();
       }
       const merged = await store.getWorkflowState(taskId);
-      expect(merged?.input_params.task_name).toBe("a.first");
-      expect(merged?.status).toBe("completed");
-      expect(merged?.updated_at).toBe("2026-03-01T00:00:03.000Z");
+      // The newest write is a.first's success, yet the task failed: b.second speaks for it.
+      expect(merged?.status).toBe("failed");
+      expect(merged?.error).toBe("b.second failed: boom");
+      expect(merged?.input_params.task_name).toBe("b.second");
+      expect(merged?.updated_at).toBe("2026-03-01T00:00:02.000Z");
       expect(Object.keys(merged?.stages ?? {})).toHaveLength(2);
+    });
+
+    it("takes a completed task's top-level fields from its most recently updated node", async () => {
+      let clock = Date.parse("2026-03-01T00:00:00Z");
+      const tick = () => vi.setSystemTime((clock += 1000));
+      const store = createStateStore({ redis: connect(), keyLayout });
+      const taskId = uniqueTaskId();
+      vi.useFakeTimers({ toFake: ["Date"] });
+      try {
+        tick();
+        await store.createWorkflowState({ ...buildContext(taskId, "a.first"), status: "completed", error: null });
+        tick();
+        await store.createWorkflowState({ ...buildContext(taskId, "b.second"), status: "running", error: "left over" });
+        tick();
+        await store.updateWorkflowState({ ...buildContext(taskId, "a.first"), status: "completed", error: null });
+      } finally {
+        vi.useRealTimers();
+      }
+      const merged = await store.getWorkflowState(taskId);
+      expect(merged).toMatchObject({ status: "completed", error: null, updated_at: "2026-03-01T00:00:03.000Z", input_params: { task_name: "a.first" } });
+    });
+
+    it("writes a task's nodes in one step, lists them as a pipeline, and shows what a waiting node waits for", async () => {
+      const store = storeFor();
+      const taskId = uniqueTaskId();
+      const upstream = buildContext(taskId, "a.first", "PENDING");
+      const waiting = buildContext(taskId, "b.second", "PENDING");
+      (waiting.stages["b.second"] as Record<string, unknown>)["depends_on"] = ["a.first"];
+      expect(await store.isPipelineTask(taskId)).toBe(false);
+      const results = await store.createWorkflowStates([upstream, waiting], { owner: "team-a", pipeline: ["a.first", "b.second"] });
+      expect(results.map((result) => result.written)).toEqual([true, true]);
+      expect(await store.isPipelineTask(taskId)).toBe(true);
+      expect(await store.getTaskOwner(taskId)).toBe("team-a");
+      let task = await store.getWorkflowState(taskId);
+      expect(task?.stages["b.second"]?.["waiting_for"]).toEqual(["a.first"]);
+      expect(task?.stages["a.first"]?.["waiting_for"]).toBeUndefined();
+      await store.updateWorkflowState({ ...buildContext(taskId, "a.first") });
+      task = await store.getWorkflowState(taskId);
+      expect(task?.stages["b.second"]?.["waiting_for"]).toEqual([]);
+      // Another team's nodes are refused, all of them.
+      const foreign = await store.createWorkflowStates([buildContext(taskId, "c.third", "PENDING")], { owner: "team-b" });
+      expect(foreign[0]).toMatchObject({ written: false, reason: "NOT_OWNER" });
+      await expect(store.createWorkflowStates([upstream, upstream])).rejects.toThrow(/same node twice/);
+      await store.deleteWorkflowState(taskId);
+      expect(await store.isPipelineTask(taskId)).toBe(false);
     });
 
     it("an unknown task reads as null", async () => {

@@ -23,15 +23,15 @@ describe("node registry", () => {
     let clock = 1_000_000;
     const registry = createNodeRegistry({ redis, now: () => clock });
     await registry.publish("worker-a", [{ name: "ffmpeg.extract_audio", inputSchema: schema, description: "audio" }], 30);
-    await registry.publish("worker-b", [{ name: "ffmpeg.extract_audio", inputSchema: schema, description: "audio" }, { name: "text.count", inputSchema: {} }], 10);
+    await registry.publish("worker-b", [{ name: "ffmpeg.extract_audio", inputSchema: schema, description: "audio" }, { name: "text.count", inputSchema: {}, fallbacks: { audio_path: ["ffmpeg.extract_audio"] } }], 10);
     expect(await registry.list()).toEqual([
-      { name: "ffmpeg.extract_audio", inputSchema: schema, description: "audio", workers: ["worker-b", "worker-a"] },
-      { name: "text.count", inputSchema: {}, workers: ["worker-b"] },
+      { name: "ffmpeg.extract_audio", inputSchema: schema, description: "audio", fallbacks: {}, workers: ["worker-b", "worker-a"] },
+      { name: "text.count", inputSchema: {}, fallbacks: { audio_path: ["ffmpeg.extract_audio"] }, workers: ["worker-b"] },
     ]);
 
     clock += 11_000; // worker-b's heartbeat expired
     expect(await registry.list()).toEqual([
-      { name: "ffmpeg.extract_audio", inputSchema: schema, description: "audio", workers: ["worker-a"] },
+      { name: "ffmpeg.extract_audio", inputSchema: schema, description: "audio", fallbacks: {}, workers: ["worker-a"] },
     ]);
     expect(await redis.hkeys("wf:registry:nodes")).toEqual(["ffmpeg.extract_audio"]);
 

@@ -41,12 +41,30 @@ function validationCode(field: string): string {
   return "INVALID_REQUEST";
 }
 
+/** A zod issue as a union reports its options' issues: a path and a message. */
+interface BranchIssue {
+  path: PropertyKey[];
+  message: string;
+}
+
+/**
+ * The issues of a validation error, one per field. A body that matches no option of a union
+ * (`POST /v1/tasks`: one node, or a pipeline) is reported by the option it came closest to (the
+ * fewest issues; the first on a tie), so a one-node body's mistakes read as they always have.
+ */
+function fieldIssues(validation: readonly { keyword: string; instancePath: string; message?: string | undefined; params: Record<string, unknown> }[]): { field: string; message: string }[] {
+  return validation.flatMap((issue) => {
+    const at = issue.instancePath.replace(/^\//, "").replaceAll("/", ".");
+    const branches = issue.keyword === "invalid_union" && Array.isArray(issue.params["errors"]) ? (issue.params["errors"] as BranchIssue[][]) : [];
+    const closest = branches.reduce<BranchIssue[] | undefined>((best, branch) => (best === undefined || branch.length < best.length ? branch : best), undefined);
+    if (!closest || closest.length === 0) return [{ field: at || "(body)", message: issue.message ?? "invalid" }];
+    return closest.map((inner) => ({ field: [at, ...inner.path.map(String)].filter(Boolean).join(".") || "(body)", message: inner.message }));
+  });
+}
+
 function toErrorResponse(error: FastifyError | Error): { status: number; body: ErrorBody } {
   if (hasZodFastifySchemaValidationErrors(error)) {
-    const issues = error.validation.map((issue) => {
-      const field = issue.instancePath.replace(/^\//, "").replaceAll("/", ".");
-      return { field: field || "(body)", message: issue.message };
-    });
+    const issues = fieldIssues(error.validation);
     const first = issues[0] ?? { field: "(body)", message: "invalid request" };
     const code = validationCode(first.field.split(".")[0] ?? "");
     const where = (error as FastifyError).validationContext ?? "request";

@@ -7,6 +7,8 @@ export interface CatalogNode {
   name: string;
   description?: string;
   workers: number;
+  /** Per input field, the stages the node takes it from when a request leaves it out. */
+  fallbacks: Readonly<Record<string, readonly string[]>>;
   /** JSON Schema of `input_data`, as the node's workers published it. */
   inputSchema: Record<string, unknown>;
   /**
@@ -35,6 +37,7 @@ function toCatalogNode(node: RegisteredNode): CatalogNode {
     name: node.name,
     ...(node.description ? { description: node.description } : {}),
     workers: node.workers.length,
+    fallbacks: node.fallbacks,
     inputSchema: node.inputSchema as Record<string, unknown>,
     validate(input, placeholderPaths = []) {
       const parsed = schema.safeParse(input);
@@ -56,7 +59,7 @@ export function createRegistryCatalog(registry: NodeRegistry, cacheMs = 1_000): 
 
   const load = async (): Promise<CatalogNode[]> =>
     (await registry.list()).map((registered) => {
-      const schema = JSON.stringify(registered.inputSchema);
+      const schema = JSON.stringify([registered.inputSchema, registered.fallbacks]);
       const known = compiled.get(registered.name);
       if (known && known.schema === schema && known.node.workers === registered.workers.length) return known.node;
       const node = toCatalogNode(registered);

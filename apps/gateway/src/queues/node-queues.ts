@@ -1,4 +1,4 @@
-import { CALLBACK_QUEUE, callbackJobOptions, queueNameOf, type CallbackJobData, type NodeJobData } from "@wf/protocol";
+import { CALLBACK_QUEUE, WAITING_JOB_DELAY_MS, callbackJobOptions, createQueuePipelineJobs, queueNameOf, type CallbackJobData, type NodeJobData, type PipelineJobs } from "@wf/protocol";
 import { createWriteCoalescer, type RedisConnection } from "@wf/state-redis";
 import { Queue, type Job } from "bullmq";
 
@@ -22,6 +22,8 @@ export class NodeQueues {
   readonly #coalesce: () => void;
   readonly #prefix: string;
   readonly #callbackRetry: { attempts?: number; backoffMs?: number };
+  /** The jobs of waiting pipeline nodes: released when their dependencies succeed, removed when they cannot run. */
+  readonly pipelineJobs: PipelineJobs;
 
   /**
    * @param connection - ioredis client or Cluster for the queues (shared by them); commands fail
@@ -35,6 +37,7 @@ export class NodeQueues {
     this.#coalesce = createWriteCoalescer(connection);
     this.#prefix = prefix;
     this.#callbackRetry = callbackRetry;
+    this.pipelineJobs = createQueuePipelineJobs((name) => this.#queue(name), callbackRetry);
   }
 
   /** Queues the delivery of a finished node's callback. */
@@ -42,13 +45,18 @@ export class NodeQueues {
     await this.#queue(CALLBACK_QUEUE).add("callback", data, callbackJobOptions(this.#callbackRetry.attempts, this.#callbackRetry.backoffMs));
   }
 
-  /** Enqueues a node job on its service queue under `jobId` (unique per attempt). */
-  async enqueue(job: NodeJobData, jobId: string): Promise<void> {
+  /**
+   * Enqueues a node job on its service queue under `jobId` (unique per attempt). A `waiting` job
+   * (a pipeline node whose dependencies have not all succeeded) is added delayed, and runs only
+   * once `pipelineJobs.release` lets it.
+   */
+  async enqueue(job: NodeJobData, jobId: string, options: { waiting?: boolean } = {}): Promise<void> {
     this.#coalesce();
     await this.#queueOf(job.task_name).add(job.task_name, job, {
       jobId,
       removeOnComplete: KEEP_FINISHED,
       removeOnFail: KEEP_FINISHED,
+      ...(options.waiting ? { delay: WAITING_JOB_DELAY_MS } : {}),
     });
   }
 

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { failedNodeView, isTerminalStageStatus, type StageExecution, type WorkflowContext } from "@wf/context";
+import { advancePipeline } from "@wf/protocol";
 import type { ActiveNodeEntry, ActiveNodes, StateStore } from "@wf/state-redis";
 import type { FastifyBaseLogger } from "fastify";
 import type { NodeQueues } from "../queues/node-queues.js";
@@ -56,16 +57,29 @@ export function startReconciler(options: ReconcilerOptions): Reconciler {
   const holder = randomUUID();
   let running: Promise<number> | undefined;
 
-  /** Checks a node that is still pending or running against its job. */
+  const advance = (taskId: string, callbackUrl?: string | null) => advancePipeline({ store, jobs: queues.pipelineJobs }, taskId, callbackUrl);
+
+  /**
+   * Checks a node that is still pending or running against its job. A node that waits for others
+   * is looked at every interval: if its dependencies ended while no process moved the pipeline on
+   * (the worker that ended the last one died first), its job is released or the node cancelled
+   * here.
+   */
   async function check(entry: ActiveNodeEntry, view: WorkflowContext, stage: StageExecution, now: number): Promise<boolean> {
     const jobId = typeof stage["job_id"] === "string" ? stage["job_id"] : undefined;
     const job = jobId ? await queues.jobStatus(entry.taskName, jobId) : undefined;
     const reason = jobId ? deadJobReason(job) : "it names no job";
     if (reason === null) {
-      await active.reschedule(entry, now + recheckMs);
+      const waits = Array.isArray(stage["depends_on"]) && stage.status === "PENDING";
+      if (waits) {
+        const done = await advance(entry.taskId, job?.data.callback_url ?? null);
+        if (done.released.length + done.cancelled.length > 0) logger.warn({ taskId: entry.taskId, ...done }, "reconciler moved a pipeline on that no process had");
+      }
+      await active.reschedule(entry, now + (waits ? intervalMs : recheckMs));
       return false;
     }
     const failed = await failNode(view, entry.taskName, reason, jobId, job?.data.callback_url ?? null);
+    if (await store.isPipelineTask(entry.taskId)) await advance(entry.taskId, job?.data.callback_url ?? null);
     await active.remove(entry);
     if (failed) {
       logger.warn({ taskId: entry.taskId, node: entry.taskName, reason }, "reconciler failed a node without a live job");
@@ -82,7 +96,8 @@ export function startReconciler(options: ReconcilerOptions): Reconciler {
     callbackUrl: string | null,
   ): Promise<boolean> {
     const result = await store.updateWorkflowState(failedNodeView(view, taskName, reason), jobId ? { attempt: jobId } : {});
-    if (result.written && view.input_params.callback_url) {
+    // A pipeline's nodes share one callback, sent by advancePipeline once the task is final.
+    if (result.written && view.input_params.callback_url && view.stages[taskName]?.["pipeline_id"] === undefined) {
       await queues.enqueueCallback({ task_id: view.workflow_id, task_name: taskName, callback_url: callbackUrl });
     }
     return result.written;
@@ -90,12 +105,21 @@ export function startReconciler(options: ReconcilerOptions): Reconciler {
 
   /**
    * The node's view and stage, or `null` when there is nothing to watch: the node is final or
-   * gone, or the entry's attempt was replaced (the new attempt has an entry of its own).
+   * gone, or the entry's attempt was replaced (the new attempt has an entry of its own). A final
+   * node still watched is one whose worker never took it off the watch: it may have died before
+   * moving the node's pipeline on, so that is done here.
    */
   async function activeStage(entry: ActiveNodeEntry): Promise<{ view: WorkflowContext; stage: StageExecution } | null> {
     const view = await store.getNodeState(entry.taskId, entry.taskName);
     const stage: StageExecution | undefined = view?.stages[entry.taskName];
-    if (!view || !stage || isTerminalStageStatus(stage.status)) return null;
+    if (!view || !stage) return null;
+    if (isTerminalStageStatus(stage.status)) {
+      if (await store.isPipelineTask(entry.taskId)) {
+        const done = await advance(entry.taskId);
+        if (done.released.length + done.cancelled.length > 0) logger.warn({ taskId: entry.taskId, node: entry.taskName, ...done }, "reconciler moved on a pipeline whose node's worker had not");
+      }
+      return null;
+    }
     return entry.attempt !== undefined && stage["job_id"] !== entry.attempt ? null : { view, stage };
   }
 

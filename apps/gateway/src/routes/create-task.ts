@@ -6,7 +6,9 @@ import { taskNotFound } from "../errors/api-error.js";
 import { idempotent } from "../idempotency/idempotency.js";
 import { CreateTaskBodySchema, CreateTaskResponseSchema, ErrorResponseSchema, commonErrors } from "../schemas/tasks.js";
 import { ownerForCheck } from "../tasks/require-task.js";
-import { assertCallbackUrl, assertRunnable, startNode } from "../tasks/start-node.js";
+import { planNodes } from "../tasks/plan-nodes.js";
+import { assertCallbackUrl, startNodes } from "../tasks/start-node.js";
+import { submitPipeline } from "../tasks/submit-pipeline.js";
 
 /** `reuse_info` as the original answers it: the node was found in Redis, last written at `cached_at`. */
 function reuseInfo(taskName: string, node: WorkflowContext | null, task: WorkflowContext) {
@@ -21,19 +23,17 @@ export function registerCreateTask(app: ZodApp, deps: GatewayDeps): void {
     {
       schema: {
         operationId: "createTask",
-        summary: "Run a node for a task",
+        summary: "Run a node, or a pipeline of nodes, for a task",
         tags: ["tasks"],
         body: CreateTaskBodySchema,
         response: { 200: CreateTaskResponseSchema, 400: ErrorResponseSchema, ...commonErrors({ body: true }) },
       },
     },
     async (request, reply) => idempotent(deps, request, reply, "create", async () => {
-      const { task_name: taskName, input_data: inputData } = request.body;
+      const body = request.body;
       // Python clients send None for what they leave out: null means absent.
-      const callback = request.body.callback ?? undefined;
-      await assertRunnable(deps, taskName, inputData);
-      if (callback !== undefined) await assertCallbackUrl(callback, deps.callbackPolicy);
-      const given = request.body.task_id ?? undefined;
+      const callback = body.callback ?? undefined;
+      const given = body.task_id ?? undefined;
       const taskId = given ?? `task-${randomUUID()}`;
       // A task id generated here names no task yet: nothing to read back.
       const [existing, owner] = given
@@ -41,6 +41,13 @@ export function registerCreateTask(app: ZodApp, deps: GatewayDeps): void {
         : [null, null];
       // Another team's task is not found, whether it exists or not.
       if ((existing || owner) && !canSee(request.principal, owner)) throw taskNotFound(taskId);
+      if ("nodes" in body) {
+        if (callback !== undefined) await assertCallbackUrl(callback, deps.callbackPolicy);
+        return submitPipeline(deps, { taskId, existing, owner, nodes: body.nodes, callbackUrl: callback ?? null, principal: request.principal }, request.log);
+      }
+      const { task_name: taskName, input_data: inputData } = body;
+      const [plan] = await planNodes(deps, [{ task_name: taskName, input_data: inputData }], existing);
+      if (callback !== undefined) await assertCallbackUrl(callback, deps.callbackPolicy);
       const stage = existing?.stages[taskName];
 
       if (existing && stage?.status === "SUCCESS" && stage.output && Object.keys(stage.output).length > 0) {
@@ -68,8 +75,24 @@ export function registerCreateTask(app: ZodApp, deps: GatewayDeps): void {
           reuse_info: { ...reuseInfo(taskName, view, existing), state },
         };
       }
-      await startNode(deps, { taskId, taskName, inputData, callbackUrl: callback ?? null, createAt: existing?.create_at, existingTask: existing !== null, previous: stage, principal: request.principal, owner }, request.log);
-      return { task_id: taskId, status: "pending" as const, message: "task is queued" };
+      const started = await startNodes(
+        deps,
+        {
+          taskId,
+          nodes: [{ taskName, inputData, dependsOn: plan?.dependsOn ?? [], previous: stage }],
+          stages: existing?.stages ?? {},
+          callbackUrl: callback ?? null,
+          createAt: existing?.create_at,
+          existingTask: existing !== null,
+          principal: request.principal,
+          owner,
+        },
+        request.log,
+      );
+      const waitingFor = started.waiting.length > 0 ? (plan?.dependsOn ?? []).filter((name) => existing?.stages[name]?.status !== "SUCCESS") : [];
+      return waitingFor.length > 0
+        ? { task_id: taskId, status: "pending" as const, message: `task is queued; the node starts once ${waitingFor.join(", ")} succeed${waitingFor.length === 1 ? "s" : ""}` }
+        : { task_id: taskId, status: "pending" as const, message: "task is queued" };
     }),
   );
 }

@@ -1,11 +1,13 @@
 import { randomBytes } from "node:crypto";
-import { MAX_TASK_ID_LENGTH, SECRET_MASK } from "@wf/context";
+import { MAX_TASK_ID_LENGTH, SECRET_MASK, dependenciesOfStage } from "@wf/context";
 import { z } from "zod";
 import type { GatewayDeps, ZodApp } from "../deps.js";
 import { idempotent } from "../idempotency/idempotency.js";
 import { ApiError } from "../errors/api-error.js";
 import { commonErrors, ErrorResponseSchema, TaskParamsSchema } from "../schemas/tasks.js";
-import { assertRunnable, startNode } from "../tasks/start-node.js";
+import { planNodes } from "../tasks/plan-nodes.js";
+import { startNode } from "../tasks/start-node.js";
+import { submitPipeline } from "../tasks/submit-pipeline.js";
 import { taskStatusOfView } from "../task-view.js";
 import { ownerForCheck, requireTask } from "../tasks/require-task.js";
 
@@ -23,8 +25,9 @@ function containsMask(value: unknown): boolean {
 }
 
 /**
- * `POST /v1/tasks/:id/retry`: runs the task's node again as a new task `<id>-retry-<8 hex>`, with
- * the original input (taken from the queued job, which still holds secrets that Redis masks).
+ * `POST /v1/tasks/:id/retry`: runs the task again as a new task `<id>-retry-<8 hex>`: every node
+ * of it (one node, or a whole pipeline with its dependencies), each with its original input (taken
+ * from the queued job, which still holds secrets that Redis masks).
  */
 export function registerRetryTask(app: ZodApp, deps: GatewayDeps): void {
   app.post(
@@ -32,7 +35,7 @@ export function registerRetryTask(app: ZodApp, deps: GatewayDeps): void {
     {
       schema: {
         operationId: "retryTask",
-        summary: "Re-run a failed or completed task's node as a new task",
+        summary: "Re-run a failed or completed task (every node of it) as a new task",
         tags: ["tasks"],
         params: TaskParamsSchema,
         response: { 200: RetryTaskResponseSchema, 400: ErrorResponseSchema, 404: ErrorResponseSchema, 409: ErrorResponseSchema, ...commonErrors({ body: true }) },
@@ -45,24 +48,37 @@ export function registerRetryTask(app: ZodApp, deps: GatewayDeps): void {
       if (status !== "failed" && status !== "completed") {
         throw new ApiError(409, "TASK_NOT_RETRIABLE", `task ${taskId} is ${status}; only failed or completed tasks can be retried`);
       }
-      const taskName = task.input_params.task_name;
-      if (!taskName) throw new ApiError(409, "TASK_NOT_RETRIABLE", `task ${taskId} does not name the node it ran`);
       const retryId = `${taskId}-retry-${randomBytes(4).toString("hex")}`;
       if (retryId.length > MAX_TASK_ID_LENGTH) {
         throw new ApiError(400, "INVALID_TASK_ID", `the retry id of ${taskId} would exceed ${MAX_TASK_ID_LENGTH} characters`);
       }
-
-      const jobId = task.stages[taskName]?.["job_id"];
-      const queued = typeof jobId === "string" ? await deps.queues.jobData(taskName, jobId) : undefined;
-      const inputData = queued?.input_data ?? task.input_params.input_data ?? {};
-      if (!queued && containsMask(inputData)) {
-        throw new ApiError(409, "RETRY_INPUT_UNAVAILABLE", `the original input of ${taskId} had secrets and is no longer kept; submit it again`);
-      }
-      await assertRunnable(deps, taskName, inputData);
-      const callbackUrl = queued ? (queued.callback_url ?? null) : (task.input_params.callback_url ?? null);
+      // Every node of the task runs again, each with its original input (taken from its queued
+      // job, which still holds the secrets that Redis masks) and its dependencies.
+      const names = Object.keys(task.stages);
+      if (names.length === 0) throw new ApiError(409, "TASK_NOT_RETRIABLE", `task ${taskId} has no node to run again`);
+      const originals = await Promise.all(
+        names.map(async (taskName) => {
+          const stage = task.stages[taskName];
+          const jobId = stage?.["job_id"];
+          const queued = typeof jobId === "string" ? await deps.queues.jobData(taskName, jobId) : undefined;
+          const inputData = queued?.input_data ?? (await deps.store.getNodeState(taskId, taskName))?.input_params.input_data ?? stage?.input_params ?? {};
+          if (!queued && containsMask(inputData)) {
+            throw new ApiError(409, "RETRY_INPUT_UNAVAILABLE", `the original input of ${taskName} on ${taskId} had secrets and is no longer kept; submit it again`);
+          }
+          const after = dependenciesOfStage(stage).filter((name) => names.includes(name));
+          return { node: { task_name: taskName, input_data: inputData, ...(after.length > 0 ? { after } : {}) }, callbackUrl: queued ? (queued.callback_url ?? null) : undefined };
+        }),
+      );
+      const callbackUrl = originals.find((original) => original.callbackUrl != null)?.callbackUrl ?? task.input_params.callback_url ?? null;
       // The retry belongs to the task's team, also when an admin starts it.
       const owner = await ownerForCheck(deps.store, request.principal, taskId);
-      await startNode(deps, { taskId: retryId, taskName, inputData, callbackUrl, existingTask: false, principal: request.principal, owner }, request.log);
+      const nodes = originals.map((original) => original.node);
+      if (nodes.length === 1 && nodes[0]) {
+        const [plan] = await planNodes(deps, nodes, null);
+        if (plan) await startNode(deps, { taskId: retryId, taskName: plan.taskName, inputData: plan.inputData, callbackUrl, existingTask: false, principal: request.principal, owner }, request.log);
+      } else {
+        await submitPipeline(deps, { taskId: retryId, existing: null, owner, nodes, callbackUrl, principal: request.principal }, request.log);
+      }
       return { task_id: retryId, status: "pending" as const, message: "retry queued", retry_of: taskId };
     }),
   );

@@ -1,22 +1,77 @@
-import { CanonicalWorkflowContextSchema, STAGE_STATUSES, TASK_STATUSES, TaskIdSchema, TaskNameSchema } from "@wf/context";
+import { CanonicalWorkflowContextSchema, MAX_PIPELINE_NODES, STAGE_STATUSES, TASK_STATUSES, TaskIdSchema, TaskNameSchema } from "@wf/context";
 import { z } from "zod";
 
 /** `:id` of every task route. */
 export const TaskParamsSchema = z.object({ id: TaskIdSchema });
 
-/** Body of `POST /v1/tasks`. */
-export const CreateTaskBodySchema = z
+const CallbackSchema = z
+  .string()
+  .min(1)
+  .nullish()
+  .describe("http(s) URL (at most 2048 characters, public unless allowed) that receives the result when the node (a pipeline: the whole task) finishes");
+
+/** Body of `POST /v1/tasks` for one node: the original's. */
+export const CreateNodeBodySchema = z
   .object({
     task_name: TaskNameSchema.describe("The node to run, <service>.<function>"),
     task_id: TaskIdSchema.nullish().describe("Reuse or extend an existing task; generated as task-<uuid> when absent or null"),
-    callback: z
-      .string()
-      .min(1)
-      .nullish()
-      .describe("http(s) URL (at most 2048 characters, public unless allowed) that receives the result when the node finishes"),
+    callback: CallbackSchema,
     input_data: z.record(z.string(), z.unknown()).describe("The node's input, validated against its schema"),
   })
-  .meta({ example: { task_name: "ffmpeg.extract_audio", input_data: { video_path: "/share/workflows/inputs/demo.mp4" } } });
+  .meta({ id: "CreateNodeBody", example: { task_name: "ffmpeg.extract_audio", input_data: { video_path: "/share/workflows/inputs/demo.mp4" } } });
+
+/** One node of a pipeline request. */
+export const PipelineNodeSchema = z
+  .object({
+    task_name: TaskNameSchema.describe("The node to run, <service>.<function>; unique within the request"),
+    input_data: z.record(z.string(), z.unknown()).describe("The node's input; ${{ stages.<task_name>.output.<field> }} reads another node's output"),
+    after: z.array(TaskNameSchema).max(MAX_PIPELINE_NODES).optional().describe("Nodes to run after, besides those its placeholders and fallbacks read"),
+  })
+  .meta({ id: "PipelineNode" });
+
+const PIPELINE_EXAMPLE = {
+  task_id: "task-demo",
+  nodes: [
+    { task_name: "ffmpeg.extract_audio", input_data: { video_path: "/share/workflows/inputs/demo.mp4" } },
+    { task_name: "ffmpeg.extract_keyframes", input_data: { video_path: "/share/workflows/inputs/demo.mp4", keyframe_sample_count: 5 } },
+    { task_name: "ffmpeg.split_audio_segments", input_data: { audio_path: "${{ stages.ffmpeg.extract_audio.output.audio_path }}" }, after: ["ffmpeg.extract_keyframes"] },
+  ],
+};
+
+/** Body of `POST /v1/tasks` for a pipeline: several nodes of one task, each started when what it reads is ready. */
+export const CreatePipelineBodySchema = z
+  .object({
+    task_id: TaskIdSchema.nullish().describe("Run the pipeline on this task (its SUCCESS nodes are reused); generated as task-<uuid> when absent or null"),
+    callback: CallbackSchema,
+    nodes: z
+      .array(PipelineNodeSchema)
+      .min(1)
+      .max(MAX_PIPELINE_NODES)
+      .superRefine((nodes, ctx) => {
+        const seen = new Set<string>();
+        for (const [index, node] of nodes.entries()) {
+          if (seen.has(node.task_name)) ctx.addIssue({ code: "custom", path: [index, "task_name"], message: `${node.task_name} appears twice; task names are unique within a request` });
+          seen.add(node.task_name);
+          if (node.after?.includes(node.task_name)) ctx.addIssue({ code: "custom", path: [index, "after"], message: `${node.task_name} cannot run after itself` });
+        }
+      })
+      .describe(`The nodes, at most ${MAX_PIPELINE_NODES}`),
+  })
+  .meta({ id: "CreatePipelineBody", example: PIPELINE_EXAMPLE });
+
+/** Body of `POST /v1/tasks`: one node (the original's body), or a pipeline (`nodes`). */
+export const CreateTaskBodySchema = z.union([CreateNodeBodySchema, CreatePipelineBodySchema]);
+
+/** How a node of a pipeline request was taken. */
+const PipelineNodeOutcomeSchema = z
+  .object({
+    task_name: z.string(),
+    state: z
+      .enum(["queued", "waiting", "reused", "running"])
+      .describe("queued: its job runs now; waiting: it starts when waiting_for succeed; reused: its SUCCESS is kept; running: it was already pending or running"),
+    waiting_for: z.array(z.string()).describe("The stages it waits for (empty unless waiting)"),
+  })
+  .meta({ id: "PipelineNodeOutcome" });
 
 const SingleNodeResultSchema = z
   .object({
@@ -45,6 +100,7 @@ export const CreateTaskResponseSchema = z.object({
   message: z.string(),
   reuse_info: ReuseInfoSchema.optional(),
   result: SingleNodeResultSchema.optional(),
+  nodes: z.array(PipelineNodeOutcomeSchema).optional().describe("A pipeline request: what became of each node"),
 }).meta({ id: "CreateTaskResponse", example: { task_id: "task-5f0c…", status: "pending", message: "task is queued" } });
 
 /** The example answer of `/status`, which `/result` extends. */

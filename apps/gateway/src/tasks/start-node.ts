@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { PlaceholderError, findPlaceholders, formatInputPath, maskSecrets, maskSecretsInText, type Placeholder, type StageExecution, type WorkflowContext } from "@wf/context";
-import { UrlPolicyError, checkPublicUrl, type UrlPolicy } from "@wf/protocol";
+import { maskSecrets, maskSecretsInText, type StageExecution, type WorkflowContext } from "@wf/context";
+import { UrlPolicyError, advancePipeline, checkPublicUrl, type UrlPolicy } from "@wf/protocol";
 import type { FastifyBaseLogger } from "fastify";
 import type { GatewayDeps } from "../deps.js";
 import { ownerOf, type Principal } from "../auth/principal.js";
@@ -42,93 +42,147 @@ export async function assertCallbackUrl(url: string, policy: UrlPolicy): Promise
   }
 }
 
-function placeholdersOf(inputData: unknown): Placeholder[] {
-  try {
-    return findPlaceholders(inputData);
-  } catch (error) {
-    if (error instanceof PlaceholderError) throw new ApiError(400, "INVALID_INPUT", error.message);
-    throw error;
-  }
+/** One node of a {@link NodesRequest}. */
+export interface StartingNode {
+  taskName: string;
+  inputData: Record<string, unknown>;
+  /** Every stage it depends on (see `PlannedNode.dependsOn`); `[]` for none. */
+  dependsOn: readonly string[];
+  /** The node's stage this attempt replaces, if any: its jobs are remembered for deletion. */
+  previous?: StageExecution | undefined;
 }
 
-/**
- * Refuses a node no live worker runs, input nested too deep, a placeholder naming a node no live
- * worker runs, or input that does not match the node's registered schema (placeholders accepted
- * wherever a value is expected: they are resolved when the node starts).
- */
-export async function assertRunnable(deps: GatewayDeps, taskName: string, inputData: unknown): Promise<void> {
-  const node = await deps.nodes.get(taskName);
-  if (!node) {
-    throw new ApiError(400, "UNKNOWN_TASK_NAME", `task_name ${taskName} is not run by any live worker; see GET /v1/tasks/supported-tasks`);
-  }
-  const placeholders = placeholdersOf(inputData);
-  for (const placeholder of placeholders) {
-    if (!(await deps.nodes.get(placeholder.stage))) {
-      const where = formatInputPath(placeholder.path);
-      throw new ApiError(400, "INVALID_INPUT", `${where} refers to stage ${placeholder.stage}, which no live worker runs; see GET /v1/tasks/supported-tasks`, [
-        `${where}: unknown stage ${placeholder.stage}`,
-      ]);
-    }
-  }
-  const issues = node.validate(inputData, placeholders.map((placeholder) => placeholder.path));
-  if (issues.length > 0) {
-    throw new ApiError(400, "INVALID_INPUT", `invalid input_data for ${taskName}: ${issues.join("; ")}`, issues.map((issue) => `input_data.${issue}`));
-  }
+/** Nodes of one task to start in one step: a pipeline request, or one node. */
+export interface NodesRequest extends Omit<NodeRequest, "taskName" | "inputData" | "previous"> {
+  nodes: readonly StartingNode[];
+  /** The task's stages as read before the request: dependencies among them that succeeded are met. */
+  stages: Readonly<Record<string, StageExecution>>;
+  /** Set for a multi-node request: its nodes share one callback, sent once the task is final. */
+  pipelineId?: string | undefined;
 }
 
-/**
- * Writes the node as `PENDING` (a new attempt: it replaces a finished one) and enqueues its job.
- * Secrets are masked in what Redis keeps; the job carries the real input. All or nothing: if the
- * queue refuses the job, the caller gets a 503 and the node ends `FAILED` with no job left to run
- * (see `abandonStart`); the node is recorded for the reconciler first, so even a gateway that
- * dies half-way leaves nothing pending for long.
- */
+/** What {@link startNodes} started. */
+export interface StartedNodes {
+  /** Nodes whose jobs were queued to run now. */
+  queued: string[];
+  /** Nodes that wait for other stages (their jobs are held until those succeed). */
+  waiting: string[];
+}
+
+/** Starts one node that depends on nothing: see {@link startNodes}. */
 export async function startNode(deps: GatewayDeps, request: NodeRequest, log: FastifyBaseLogger): Promise<void> {
-  const { taskId, taskName, inputData } = request;
-  const masked = maskSecrets(inputData);
-  // One id per attempt: lets a cancel find the job and a retry find the unmasked input. Its
-  // suffix is 8 random hex digits, taken from randomUUID, which draws from a buffered pool
-  // (randomBytes asks the system for every call).
-  const jobId = `${taskId}.${taskName}.${randomUUID().slice(0, 8)}`;
-  const history = jobHistoryAfter(request.previous);
-  const pending: WorkflowContext = {
-    workflow_id: taskId,
-    create_at: request.createAt ?? new Date().toISOString(),
-    status: "pending",
-    input_params: { task_name: taskName, input_data: masked, callback_url: request.callbackUrl === null ? null : maskSecretsInText(request.callbackUrl) },
-    shared_storage_path: taskFolder(deps.sharedRoot, taskId),
-    stages: {
-      [taskName]: { status: "PENDING", input_params: masked, output: null, error: null, duration: null, job_id: jobId, ...(history.length > 0 ? { job_history: history } : {}) },
-    },
-    error: null,
-  };
-  const { principal } = request;
+  const { taskName, inputData, previous, ...rest } = request;
+  await startNodes(deps, { ...rest, nodes: [{ taskName, inputData, previous, dependsOn: [] }], stages: {} }, log);
+}
+
+/**
+ * Writes the nodes as `PENDING` (new attempts: they replace finished ones), all in one atomic
+ * step, and enqueues their jobs: at once for a node whose dependencies have all succeeded, held
+ * (delayed; `advancePipeline` releases it) for a node that waits. Secrets are masked in what
+ * Redis keeps; the jobs carry the real input. All or nothing: if the queue refuses a job, the
+ * caller gets a 503 and the nodes end `FAILED` with no job left to run (see `abandonStart`); the
+ * nodes are recorded for the reconciler first, so even a gateway that dies half-way leaves
+ * nothing pending for long.
+ */
+export async function startNodes(deps: GatewayDeps, request: NodesRequest, log: FastifyBaseLogger): Promise<StartedNodes> {
+  const { taskId, principal } = request;
+  const createAt = request.createAt ?? new Date().toISOString();
+  const callbackUrl = request.callbackUrl === null ? null : maskSecretsInText(request.callbackUrl);
+  const starting = request.nodes.map((node) => {
+    const masked = maskSecrets(node.inputData);
+    // One id per attempt: lets a cancel find the job and a retry find the unmasked input. Its
+    // suffix is 8 random hex digits, taken from randomUUID, which draws from a buffered pool
+    // (randomBytes asks the system for every call).
+    const jobId = `${taskId}.${node.taskName}.${randomUUID().slice(0, 8)}`;
+    const history = jobHistoryAfter(node.previous);
+    const waiting = node.dependsOn.some((name) => request.stages[name]?.status !== "SUCCESS");
+    const pipelineFields = {
+      ...(node.dependsOn.length > 0 || request.pipelineId ? { depends_on: [...node.dependsOn] } : {}),
+      ...(request.pipelineId ? { pipeline_id: request.pipelineId } : {}),
+    };
+    const view: WorkflowContext = {
+      workflow_id: taskId,
+      create_at: createAt,
+      status: "pending",
+      input_params: { task_name: node.taskName, input_data: masked, callback_url: callbackUrl },
+      shared_storage_path: taskFolder(deps.sharedRoot, taskId),
+      stages: {
+        [node.taskName]: {
+          status: "PENDING",
+          input_params: masked,
+          output: null,
+          error: null,
+          duration: null,
+          job_id: jobId,
+          ...(history.length > 0 ? { job_history: history } : {}),
+          ...pipelineFields,
+        },
+      },
+      error: null,
+    };
+    return { node, view, jobId, waiting };
+  });
   if (principal.kind === "team" && deps.quotas) {
     const max = principal.entry.max_active_nodes ?? DEFAULT_MAX_ACTIVE_NODES;
-    if (!(await deps.quotas.reserveActiveNode(principal.team, taskId, taskName, max))) {
-      throw new ApiError(429, "TOO_MANY_ACTIVE_TASKS", `team ${principal.team} already has ${max} pending or running nodes; retry when some finish`);
+    for (const { node } of starting) {
+      if (!(await deps.quotas.reserveActiveNode(principal.team, taskId, node.taskName, max))) {
+        throw new ApiError(429, "TOO_MANY_ACTIVE_TASKS", `team ${principal.team} already has ${max} pending or running nodes; retry when some finish`);
+      }
     }
   }
   const owner = request.owner ?? ownerOf(principal);
-  // Sent together (one socket write, run in this order): the reconciler learns of the node
-  // before it exists, so even a gateway that dies here leaves nothing pending for long.
-  const [, written] = await Promise.all([
-    deps.active?.add(taskId, taskName, Date.now() + (deps.reconcileGraceMs ?? RECONCILE_DEFAULTS.graceMs), jobId),
-    deps.store.createWorkflowState(pending, owner ? { owner } : {}),
-  ]);
-  if (!written.written) throw taskNotFound(taskId); // another team's task, created meanwhile
+  const inPipeline = request.pipelineId !== undefined || starting.some((entry) => entry.waiting);
+  const dueAt = Date.now() + (deps.reconcileGraceMs ?? RECONCILE_DEFAULTS.graceMs);
+  // Sent together (one socket write, run in this order): the reconciler learns of the nodes
+  // before they exist, so even a gateway that dies here leaves nothing pending for long.
+  const watched = Promise.all(starting.map((entry) => deps.active?.add(taskId, entry.node.taskName, dueAt, entry.jobId)));
+  const only = starting.length === 1 && !inPipeline ? starting[0] : undefined;
+  const writes = only
+    ? deps.store.createWorkflowState(only.view, owner ? { owner } : {}).then((result) => [result])
+    : deps.store.createWorkflowStates(
+        starting.map((entry) => entry.view),
+        { owner: owner ?? undefined, pipeline: starting.map((entry) => entry.node.taskName) },
+      );
+  const [, written] = await Promise.all([watched, writes]);
+  if (!written.every((result) => result.written)) throw taskNotFound(taskId); // another team's task, created meanwhile
   try {
     const inputRoots = principal.kind === "team" ? principal.entry.input_roots : undefined;
-    await deps.queues.enqueue(
-      { task_id: taskId, task_name: taskName, input_data: inputData, callback_url: request.callbackUrl, ...(inputRoots ? { input_roots: inputRoots } : {}), pending_view: pending },
-      jobId,
+    await Promise.all(
+      starting.map(({ node, view, jobId, waiting }) =>
+        deps.queues.enqueue(
+          {
+            task_id: taskId,
+            task_name: node.taskName,
+            input_data: node.inputData,
+            callback_url: request.callbackUrl,
+            ...(inputRoots ? { input_roots: inputRoots } : {}),
+            pending_view: view,
+          },
+          jobId,
+          { waiting },
+        ),
+      ),
     );
   } catch (error) {
     log.error({ err: error, taskId }, "could not enqueue node job");
     const full = isOutOfMemoryReply(error);
     const message = full ? "Redis is out of memory; the node job could not be queued" : "could not enqueue the node job; the queue is unavailable";
-    await abandonStart(deps, { view: pending, taskName, jobId, reason: message, newTask: !request.existingTask }, log);
+    for (const { node, view, jobId } of starting) {
+      await abandonStart(deps, { view, taskName: node.taskName, jobId, reason: message, newTask: !request.existingTask }, log);
+    }
     throw full ? new ApiError(503, "STORE_FULL", `${message}; nothing was kept, retry once it has room`) : new ApiError(503, "QUEUE_UNAVAILABLE", message);
   }
-  deps.metrics?.taskCreated(taskName);
+  for (const { node } of starting) deps.metrics?.taskCreated(node.taskName);
+  // A dependency may have ended between the read this request was planned on and the write: its
+  // worker then found no held job to release. Looking once more now that the jobs exist closes
+  // that gap (and cancels at once a node whose dependency had already failed).
+  if (starting.some((entry) => entry.waiting)) {
+    await advancePipeline({ store: deps.store, jobs: deps.queues.pipelineJobs }, taskId, request.callbackUrl).catch((error: unknown) =>
+      log.warn({ err: error, taskId }, "could not look for waiting nodes to start; the reconciler will"),
+    );
+  }
+  return {
+    queued: starting.filter((entry) => !entry.waiting).map((entry) => entry.node.taskName),
+    waiting: starting.filter((entry) => entry.waiting).map((entry) => entry.node.taskName),
+  };
 }

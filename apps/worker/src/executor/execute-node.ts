@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { formatIssues, isTerminalStageStatus, maskSecrets, maskSecretsInText, safeParseWorkflowContext, taskFolderPath, tasksRoot, type StageExecution, type TaskStatus } from "@wf/context";
+import { dependenciesOfStage, formatIssues, isTerminalStageStatus, maskSecrets, maskSecretsInText, safeParseWorkflowContext, taskFolderPath, tasksRoot, type StageExecution, type TaskStatus } from "@wf/context";
 import { type NodeJobData } from "@wf/protocol";
 import type { StateStore } from "@wf/state-redis";
 import type { Logger } from "pino";
@@ -35,6 +35,13 @@ export interface ExecutorDeps {
   nodeTimeoutMs: number;
   /** Called once a node with a callback URL has finished (SUCCESS or FAILED), to queue its callback. */
   queueCallback?: (taskId: string, taskName: string, callbackUrl: string | null) => Promise<void>;
+  /**
+   * Called once a node of a pipeline task has ended, however it ended: starts the nodes that
+   * waited for it, or cancels those that now cannot run (see `advancePipeline`).
+   */
+  advancePipeline?: (taskId: string, callbackUrl: string | null) => Promise<void>;
+  /** Test hook: waits this long between a node's SUCCESS and moving its pipeline on (a crash there is then easy to cause). */
+  pauseAfterSuccessMs?: number;
 }
 
 /** How a run ended. `SKIPPED`: the node was already finished or cancelled, so it did not run. */
@@ -79,9 +86,23 @@ export async function executeNode(
   const stageBase: Partial<StageExecution> = { ...storedStage, input_params: maskSecrets(data.input_data) };
   const write = (stage: StageExecution, status: TaskStatus, error: string | null = null) =>
     deps.store.updateWorkflowState({ ...base, status, error, stages: { [taskName]: { ...stageBase, ...stage } } }, { attempt: jobId });
+  // A node's final write: asked together with it (one socket write, no extra round trip) is
+  // whether the task runs a pipeline, which then moves on.
+  const writeFinal = async (stage: StageExecution, status: TaskStatus, error: string | null = null) => {
+    const [result, pipeline] = await Promise.all([write(stage, status, error), deps.store.isPipelineTask(taskId).catch(() => true)]);
+    if (pipeline && deps.advancePipeline) {
+      if (stage.status === "SUCCESS" && deps.pauseAfterSuccessMs) await new Promise((resolve) => setTimeout(resolve, deps.pauseAfterSuccessMs));
+      await deps.advancePipeline(taskId, data.callback_url ?? null).catch((failure: unknown) =>
+        logger.warn({ err: failure }, "could not move the task's pipeline on; the gateway's reconciler will"),
+      );
+    }
+    return result;
+  };
+  // A pipeline's nodes share one callback, which advancePipeline sends once the task is final.
+  const inPipeline = typeof storedStage["pipeline_id"] === "string";
 
   const notify = async (): Promise<void> => {
-    if (!base.input_params.callback_url || !deps.queueCallback) return;
+    if (!base.input_params.callback_url || !deps.queueCallback || inPipeline) return;
     await deps.queueCallback(taskId, taskName, data.callback_url ?? null).catch((error: unknown) => logger.error({ err: error }, "could not queue the callback"));
   };
 
@@ -89,15 +110,22 @@ export async function executeNode(
     // Error messages often quote an input URL: never store or log its secrets.
     const message = maskSecretsInText(reason);
     logger.warn({ error: message }, "node failed");
-    const result = await write({ status: "FAILED", error: message, output: null }, "failed", `${taskName} failed: ${message}`);
+    const result = await writeFinal({ status: "FAILED", error: message, output: null }, "failed", `${taskName} failed: ${message}`);
     if (result.written) await notify();
     return "FAILED";
   };
 
   if (!node) return fail(`no handler for ${taskName} is registered on this worker`);
   let requested = data.input_data;
-  if (needsTaskState(node, requested)) {
+  const dependsOn = dependenciesOfStage(storedStage);
+  if (dependsOn.length > 0 || needsTaskState(node, requested)) {
     const task = await deps.store.getWorkflowState(taskId);
+    // Its job is held until every dependency succeeds; one released anyway (by hand) waits on.
+    const unmet = dependsOn.filter((name) => task?.stages[name]?.status !== "SUCCESS");
+    if (unmet.length > 0) {
+      logger.warn({ unmet }, "the node's dependencies have not all succeeded; not running it (the pipeline starts it, or cancels it)");
+      return "SKIPPED";
+    }
     try {
       requested = resolveNodeInput(node, requested, task?.stages ?? {});
     } catch (error) {
@@ -146,7 +174,7 @@ export async function executeNode(
       },
     }));
     const duration = (Date.now() - startedAt) / 1000;
-    const result = await write({ status: "SUCCESS", output: { ...output }, error: null, duration, progress: 100 }, "completed");
+    const result = await writeFinal({ status: "SUCCESS", output: { ...output }, error: null, duration, progress: 100 }, "completed");
     if (!result.written) {
       logger.info({ refused: result.reason }, "node finished but was cancelled or deleted meanwhile; result dropped");
       return "CANCELLED";
@@ -157,7 +185,7 @@ export async function executeNode(
   } catch (error) {
     if (deadline.expired) return fail(new NodeTimeoutError(timeoutMs).message);
     if (abort.aborted) {
-      await write({ status: "CANCELLED", error: "cancelled" }, "cancelled", `${taskName} cancelled`);
+      await writeFinal({ status: "CANCELLED", error: "cancelled" }, "cancelled", `${taskName} cancelled`);
       logger.info("node cancelled");
       return "CANCELLED";
     }

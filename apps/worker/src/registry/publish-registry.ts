@@ -21,6 +21,13 @@ export function inputJsonSchema(node: NodeDefinition): Record<string, unknown> {
   return schema;
 }
 
+/** Per input field, the stages a node falls back to (what a pipeline orders it after). */
+export function fallbackStagesOf(node: NodeDefinition): Record<string, string[]> {
+  return Object.fromEntries(
+    Object.entries(node.fallbacks ?? {}).map(([field, sources]) => [field, sources.map((source) => (typeof source === "string" ? source : source.stage))]),
+  );
+}
+
 /** A running heartbeat of this worker's registrations. */
 export interface RegistryHeartbeat {
   /** When the registrations were last published (ms since the epoch). */
@@ -42,7 +49,7 @@ export async function startRegistryHeartbeat(options: {
   logger: Logger;
 }): Promise<RegistryHeartbeat> {
   const registry = createNodeRegistry({ redis: options.redis, keyLayout: options.keyLayout });
-  const entries = options.nodes.map((node) => ({ name: node.name, inputSchema: inputJsonSchema(node) }));
+  const entries = options.nodes.map((node) => ({ name: node.name, inputSchema: inputJsonSchema(node), fallbacks: fallbackStagesOf(node) }));
   let lastPublishedAt: number | undefined;
   const publish = async () => {
     await registry.publish(options.workerId, entries, options.ttlSeconds);

@@ -1,6 +1,6 @@
 import type { StageStatus } from "@wf/context";
 import type { Cluster, Redis } from "ioredis";
-import deleteTask from "./deleteTask-3.lua";
+import deleteTask from "./deleteTask-4.lua";
 import listNodes from "./listNodes-2.lua";
 import pruneNodes from "./pruneNodes-1.lua";
 import publishNodes from "./publishNodes-2.lua";
@@ -81,6 +81,12 @@ export interface NodeWrite {
 export interface StoreCommands {
   writeNode(write: NodeWrite): Promise<number>;
   /**
+   * Several node writes in one `MULTI` (all keys in one task's slot): they run together, nothing
+   * runs between them. With `pipeline`, its names join the task's pipeline set in the same step.
+   * One reply per write, as `writeNode` answers.
+   */
+  writeNodesAtomically(writes: readonly NodeWrite[], pipeline?: { key: string; names: readonly string[]; keepSeconds: number }): Promise<number[]>;
+  /**
    * `[[task name, value, …], [task name, type, …]]`: the indexed nodes that exist, and those whose
    * key holds another type. Members whose key expired are removed from the index.
    */
@@ -96,7 +102,7 @@ export interface StoreCommands {
    */
   openEvents(indexKey: string, eventsKey: string): Promise<string | null>;
   /** `[node keys removed, 1 when the index key was of another type]`. */
-  deleteTask(indexKey: string, ownerKey: string, eventsKey: string, nodeKeyPrefix: string): Promise<[number, 0 | 1]>;
+  deleteTask(indexKey: string, ownerKey: string, eventsKey: string, pipelineKey: string, nodeKeyPrefix: string): Promise<[number, 0 | 1]>;
   publishNodes(heartbeats: string, nodes: string, nowMs: number, expiresMs: number, workerId: string, pairs: string[]): Promise<number>;
   /** `[task_name, worker_id, description, …]` of the live registrations. */
   listNodes(heartbeats: string, nodes: string, nowMs: number): Promise<string[]>;
@@ -109,11 +115,26 @@ export interface StoreCommands {
   countRequest(windowKey: string): Promise<number>;
 }
 
+/** `writeNode.lua`'s keys and arguments; kept few, as each one costs on both sides of every write. */
+function writeNodeArguments(write: NodeWrite): (string | number)[] {
+  const listingKeys = write.listing?.keys ?? [];
+  const keys = [write.nodeKey, write.indexKey, write.ownerKey, write.eventsKey, ...listingKeys];
+  const args = [keys.length, ...keys, write.encoded, write.ttlSeconds, write.taskName, STATUS_CODES[write.status ?? "none"], write.event];
+  if (write.listing) {
+    const { taskId, nowMs, maxEntries } = write.listing;
+    return [...args, write.check, write.attempt ?? "", write.owner ?? "", taskId, nowMs, maxEntries];
+  }
+  if (write.owner) return [...args, write.check, write.attempt ?? "", write.owner];
+  if (write.attempt) return [...args, write.check, write.attempt];
+  // The usual check is the script's default, so it costs no argument.
+  return write.check === "index" ? args : [...args, write.check];
+}
+
 const SCRIPTS = {
   wfWriteNode: { lua: writeNode },
   wfReadTask: { numberOfKeys: 1, lua: readTask },
   wfPruneNodes: { numberOfKeys: 1, lua: pruneNodes },
-  wfDeleteTask: { numberOfKeys: 3, lua: deleteTask },
+  wfDeleteTask: { numberOfKeys: 4, lua: deleteTask },
   wfOpenEvents: { numberOfKeys: 2, lua: openEvents },
   wfPublishNodes: { numberOfKeys: 2, lua: publishNodes },
   wfListNodes: { numberOfKeys: 2, lua: listNodes },
@@ -139,24 +160,20 @@ export function defineStoreCommands(redis: Redis | Cluster): StoreCommands {
   const call = (name: ScriptName, ...args: (string | number)[]): Promise<unknown> =>
     ((redis as unknown as Record<ScriptName, ScriptCall>)[name]).call(redis, ...args);
   return {
-    // Arguments are kept few: each one costs on both sides of every write.
-    writeNode(write) {
-      const listingKeys = write.listing?.keys ?? [];
-      const keys = [write.nodeKey, write.indexKey, write.ownerKey, write.eventsKey, ...listingKeys];
-      const args = [keys.length, ...keys, write.encoded, write.ttlSeconds, write.taskName, STATUS_CODES[write.status ?? "none"], write.event];
-      if (write.listing) {
-        const { taskId, nowMs, maxEntries } = write.listing;
-        return call("wfWriteNode", ...args, write.check, write.attempt ?? "", write.owner ?? "", taskId, nowMs, maxEntries) as Promise<number>;
-      }
-      if (write.owner) return call("wfWriteNode", ...args, write.check, write.attempt ?? "", write.owner) as Promise<number>;
-      if (write.attempt) return call("wfWriteNode", ...args, write.check, write.attempt) as Promise<number>;
-      // The usual check is the script's default, so it costs no argument.
-      return (write.check === "index" ? call("wfWriteNode", ...args) : call("wfWriteNode", ...args, write.check)) as Promise<number>;
+    writeNode: (write) => call("wfWriteNode", ...writeNodeArguments(write)) as Promise<number>,
+    async writeNodesAtomically(writes, pipeline) {
+      const transaction = redis.multi() as unknown as Record<ScriptName, (...args: (string | number)[]) => unknown> & ReturnType<Redis["multi"]>;
+      for (const write of writes) transaction.wfWriteNode(...writeNodeArguments(write));
+      if (pipeline && pipeline.names.length > 0) transaction.sadd(pipeline.key, ...pipeline.names).expire(pipeline.key, pipeline.keepSeconds);
+      const replies = (await transaction.exec()) ?? [];
+      const failed = replies.find(([error]) => error);
+      if (failed?.[0]) throw failed[0];
+      return replies.slice(0, writes.length).map(([, reply]) => reply as number);
     },
     readTask: (indexKey, prefix) => call("wfReadTask", indexKey, prefix) as Promise<[string[], string[]]>,
     pruneNodes: (indexKey, prefix, taskNames) => call("wfPruneNodes", indexKey, prefix, ...taskNames) as Promise<string[]>,
     openEvents: (indexKey, eventsKey) => call("wfOpenEvents", indexKey, eventsKey) as Promise<string | null>,
-    deleteTask: (indexKey, ownerKey, eventsKey, prefix) => call("wfDeleteTask", indexKey, ownerKey, eventsKey, prefix) as Promise<[number, 0 | 1]>,
+    deleteTask: (indexKey, ownerKey, eventsKey, pipelineKey, prefix) => call("wfDeleteTask", indexKey, ownerKey, eventsKey, pipelineKey, prefix) as Promise<[number, 0 | 1]>,
     publishNodes: async (heartbeats, nodes, nowMs, expiresMs, workerId, pairs) =>
       (await call("wfPublishNodes", heartbeats, nodes, nowMs, expiresMs, workerId, ...pairs)) as number,
     listNodes: async (heartbeats, nodes, nowMs) => (await call("wfListNodes", heartbeats, nodes, nowMs)) as string[],

@@ -6,11 +6,12 @@
   KEYS[1] task index key (sorted set: task name -> status code)
   KEYS[2] task owner key (removed with the task)
   KEYS[3] task event stream (removed with the task)
+  KEYS[4] task pipeline set (removed with the task)
   ARGV[1] the task's node key prefix (`{task_id}:node:`)
   Returns {node keys removed, 1 if the index was not a sorted set else 0}.
 ]]
 local BATCH = 500
-redis.call("UNLINK", KEYS[2], KEYS[3])
+redis.call("UNLINK", KEYS[2], KEYS[3], KEYS[4])
 local indexType = redis.call("TYPE", KEYS[1]).ok
 if indexType ~= "zset" then
   redis.call("UNLINK", KEYS[1])
