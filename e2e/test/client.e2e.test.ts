@@ -44,6 +44,23 @@ describe("@wf/client on the real gateway", () => {
     expect(await clientTypes(served), "run `pnpm client:update`").toBe(await readFile(join(root, "packages/client/src/generated/openapi.ts"), "utf8"));
   });
 
+  it("runs a pipeline with one typed call and waits for the whole of it", async () => {
+    const created = await client.createPipeline({
+      nodes: [
+        { task_name: "ffmpeg.extract_audio", input_data: { video_path: video } },
+        { task_name: "ffmpeg.split_audio_segments", input_data: { audio_path: "${{ stages.ffmpeg.extract_audio.output.audio_path }}", segment_seconds: 1 } },
+      ],
+    });
+    expect(created.nodes.map((node) => [node.task_name, node.state])).toEqual([
+      ["ffmpeg.extract_audio", "queued"],
+      ["ffmpeg.split_audio_segments", "waiting"],
+    ]);
+    const final = await client.waitFor(created.task_id, { timeoutMs: 30_000 });
+    expect(final).toMatchObject({ status: "completed", result: { task_name: "ffmpeg.split_audio_segments", status: "SUCCESS" } });
+    const stages = (await client.result(created.task_id)).context.stages;
+    expect(stages["ffmpeg.split_audio_segments"]?.["depends_on"]).toEqual(["ffmpeg.extract_audio"]);
+  });
+
   it("creates a task, follows its events to the end, and finds it in the listing", async () => {
     const created = await client.create({ task_name: "ffmpeg.extract_audio", input_data: { video_path: video } });
     const { events, end } = await collect(client.events(created.task_id));

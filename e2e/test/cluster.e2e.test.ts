@@ -78,4 +78,33 @@ describe("end to end on a Redis Cluster (3 masters)", () => {
     expect(await keysContaining(taskId)).toEqual([]);
     await expect(stat(join(root, taskId))).rejects.toThrow();
   });
+
+  it("runs a pipeline of built-in nodes in one request, every key of the task in its one slot", async () => {
+    const video = join(root, "inputs", "demo.mp4");
+    const created = await fetch(`${base}/v1/tasks`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        nodes: [
+          { task_name: "ffmpeg.extract_audio", input_data: { video_path: video } },
+          { task_name: "ffmpeg.extract_keyframes", input_data: { video_path: video, keyframe_sample_count: 2 } },
+          { task_name: "ffmpeg.split_audio_segments", input_data: { audio_path: "${{ stages.ffmpeg.extract_audio.output.audio_path }}" }, after: ["ffmpeg.extract_keyframes"] },
+        ],
+      }),
+    });
+    const body = (await created.json()) as { task_id: string; nodes: { task_name: string; state: string }[] };
+    expect(created.status, JSON.stringify(body)).toBe(200);
+    expect(body.nodes.map((node) => node.state)).toEqual(["queued", "queued", "waiting"]);
+    const taskId = body.task_id;
+    const done = await waitFor(async () => {
+      const result = (await (await fetch(`${base}/v1/tasks/${taskId}/result`)).json()) as { status: string; context: { stages: Record<string, { status: string; error: string | null; output: Record<string, unknown> | null }> } };
+      return result.status === "completed" || result.status === "failed" ? result : undefined;
+    }, 60_000, "the pipeline to finish");
+    expect(done.status, JSON.stringify(done.context.stages)).toBe("completed");
+    expect(done.context.stages["ffmpeg.split_audio_segments"]?.output?.["audio_segments_dir"]).toBe(join(root, "tasks", taskId, "nodes", "ffmpeg.split_audio_segments", "audio_segments"));
+    const stateKeys = (await keysContaining(taskId)).filter((key) => !key.startsWith("{bull}"));
+    expect(stateKeys).toContain(`{${taskId}}:pipeline`);
+    const slots = new Set(await Promise.all(stateKeys.map((key) => client.cluster("KEYSLOT", key))));
+    expect(slots.size).toBe(1);
+  });
 });

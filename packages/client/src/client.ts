@@ -7,6 +7,12 @@ type Schemas = components["schemas"];
 
 /** Body of `create` (`POST /v1/tasks`). */
 export type CreateTaskRequest = NonNullable<paths["/v1/tasks"]["post"]["requestBody"]>["content"]["application/json"];
+/** Body of `createPipeline`: several nodes of one task, each started when what it reads is ready. */
+export type CreatePipelineRequest = Schemas["CreatePipelineBody"];
+/** One node of a {@link CreatePipelineRequest}. */
+export type PipelineNode = Schemas["PipelineNode"];
+/** What became of each node of a pipeline request (`CreateTaskResponse.nodes`). */
+export type PipelineNodeOutcome = Schemas["PipelineNodeOutcome"];
 /** Answer of `create`. */
 export type CreateTaskResponse = Schemas["CreateTaskResponse"];
 /** Answer of `status`. */
@@ -54,6 +60,12 @@ export interface WaitForOptions {
 /** A typed client of the wf gateway. Every method throws `WfApiError` for a non-2xx answer. */
 export interface WfClient {
   create(request: CreateTaskRequest, options?: { idempotencyKey?: string }): Promise<CreateTaskResponse>;
+  /**
+   * Runs a pipeline (`POST /v1/tasks` with `nodes`): validated as a whole, written in one step;
+   * each node starts once the stages it reads (placeholders, fallbacks, `after`) succeed. On an
+   * existing task, its SUCCESS nodes are reused and the rest run again.
+   */
+  createPipeline(request: CreatePipelineRequest, options?: { idempotencyKey?: string }): Promise<CreateTaskResponse & { nodes: PipelineNodeOutcome[] }>;
   status(taskId: string): Promise<TaskStatusResponse>;
   result(taskId: string): Promise<TaskResultResponse>;
   list(query?: ListTasksQuery): Promise<ListTasksResponse>;
@@ -94,6 +106,10 @@ export function createWfClient(options: WfClientOptions): WfClient {
   const client: WfClient = {
     create: (request, createOptions) =>
       data(api.POST("/v1/tasks", { body: request, ...(createOptions?.idempotencyKey ? { headers: { "idempotency-key": createOptions.idempotencyKey } } : {}) })),
+    createPipeline: async (request, createOptions) => {
+      const created = await client.create(request, createOptions);
+      return { ...created, nodes: created.nodes ?? [] };
+    },
     status: (taskId) => data(api.GET("/v1/tasks/{id}/status", path(taskId))),
     result: (taskId) => data(api.GET("/v1/tasks/{id}/result", path(taskId))),
     list: (query = {}) => data(api.GET("/v1/tasks", { params: { query } })),

@@ -1,6 +1,7 @@
 export {
   createWfClient,
   type CancelTaskResponse,
+  type CreatePipelineRequest,
   type CreateTaskRequest,
   type CreateTaskResponse,
   type DeleteTaskResponse,
@@ -8,6 +9,8 @@ export {
   type ListTasksQuery,
   type ListTasksResponse,
   type NodeList,
+  type PipelineNode,
+  type PipelineNodeOutcome,
   type RetryTaskResponse,
   type ServiceList,
   type SupportedTasksResponse,

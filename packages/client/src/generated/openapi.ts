@@ -13,7 +13,7 @@ export interface paths {
          */
         get: operations["listTasks"];
         put?: never;
-        /** Run a node for a task */
+        /** Run a node, or a pipeline of nodes, for a task */
         post: operations["createTask"];
         delete?: never;
         options?: never;
@@ -118,7 +118,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Re-run a failed or completed task's node as a new task */
+        /** Re-run a failed or completed task (every node of it) as a new task */
         post: operations["retryTask"];
         delete?: never;
         options?: never;
@@ -215,6 +215,83 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * @example {
+         *       "task_name": "ffmpeg.extract_audio",
+         *       "input_data": {
+         *         "video_path": "/share/workflows/inputs/demo.mp4"
+         *       }
+         *     }
+         */
+        CreateNodeBodyInput: {
+            /** @description The node to run, <service>.<function> */
+            task_name: string;
+            /** @description Reuse or extend an existing task; generated as task-<uuid> when absent or null */
+            task_id?: string | null;
+            /** @description http(s) URL (at most 2048 characters, public unless allowed) that receives the result when the node (a pipeline: the whole task) finishes */
+            callback?: string | null;
+            /** @description The node's input, validated against its schema */
+            input_data: {
+                [key: string]: unknown;
+            };
+        };
+        PipelineNodeInput: {
+            /** @description The node to run, <service>.<function>; unique within the request */
+            task_name: string;
+            /** @description The node's input; ${{ stages.<task_name>.output.<field> }} reads another node's output */
+            input_data: {
+                [key: string]: unknown;
+            };
+            /** @description Nodes to run after, besides those its placeholders and fallbacks read */
+            after?: string[];
+        };
+        /**
+         * @example {
+         *       "task_id": "task-demo",
+         *       "nodes": [
+         *         {
+         *           "task_name": "ffmpeg.extract_audio",
+         *           "input_data": {
+         *             "video_path": "/share/workflows/inputs/demo.mp4"
+         *           }
+         *         },
+         *         {
+         *           "task_name": "ffmpeg.extract_keyframes",
+         *           "input_data": {
+         *             "video_path": "/share/workflows/inputs/demo.mp4",
+         *             "keyframe_sample_count": 5
+         *           }
+         *         },
+         *         {
+         *           "task_name": "ffmpeg.split_audio_segments",
+         *           "input_data": {
+         *             "audio_path": "${{ stages.ffmpeg.extract_audio.output.audio_path }}"
+         *           },
+         *           "after": [
+         *             "ffmpeg.extract_keyframes"
+         *           ]
+         *         }
+         *       ]
+         *     }
+         */
+        CreatePipelineBodyInput: {
+            /** @description Run the pipeline on this task (its SUCCESS nodes are reused); generated as task-<uuid> when absent or null */
+            task_id?: string | null;
+            /** @description http(s) URL (at most 2048 characters, public unless allowed) that receives the result when the node (a pipeline: the whole task) finishes */
+            callback?: string | null;
+            /** @description The nodes, at most 64 */
+            nodes: components["schemas"]["PipelineNodeInput"][];
+        };
+        PipelineNodeOutcomeInput: {
+            task_name: string;
+            /**
+             * @description queued: its job runs now; waiting: it starts when waiting_for succeed; reused: its SUCCESS is kept; running: it was already pending or running
+             * @enum {string}
+             */
+            state: "queued" | "waiting" | "reused" | "running";
+            /** @description The stages it waits for (empty unless waiting) */
+            waiting_for: string[];
+        };
         SingleNodeResultInput: {
             task_name: string;
             /** @enum {string|null} */
@@ -256,6 +333,8 @@ export interface components {
             message: string;
             reuse_info?: components["schemas"]["ReuseInfoInput"];
             result?: components["schemas"]["SingleNodeResultInput"];
+            /** @description A pipeline request: what became of each node */
+            nodes?: components["schemas"]["PipelineNodeOutcomeInput"][];
         };
         /**
          * @example {
@@ -667,6 +746,83 @@ export interface components {
                 };
             }[];
         };
+        /**
+         * @example {
+         *       "task_name": "ffmpeg.extract_audio",
+         *       "input_data": {
+         *         "video_path": "/share/workflows/inputs/demo.mp4"
+         *       }
+         *     }
+         */
+        CreateNodeBody: {
+            /** @description The node to run, <service>.<function> */
+            task_name: string;
+            /** @description Reuse or extend an existing task; generated as task-<uuid> when absent or null */
+            task_id?: string | null;
+            /** @description http(s) URL (at most 2048 characters, public unless allowed) that receives the result when the node (a pipeline: the whole task) finishes */
+            callback?: string | null;
+            /** @description The node's input, validated against its schema */
+            input_data: {
+                [key: string]: unknown;
+            };
+        };
+        PipelineNode: {
+            /** @description The node to run, <service>.<function>; unique within the request */
+            task_name: string;
+            /** @description The node's input; ${{ stages.<task_name>.output.<field> }} reads another node's output */
+            input_data: {
+                [key: string]: unknown;
+            };
+            /** @description Nodes to run after, besides those its placeholders and fallbacks read */
+            after?: string[];
+        };
+        /**
+         * @example {
+         *       "task_id": "task-demo",
+         *       "nodes": [
+         *         {
+         *           "task_name": "ffmpeg.extract_audio",
+         *           "input_data": {
+         *             "video_path": "/share/workflows/inputs/demo.mp4"
+         *           }
+         *         },
+         *         {
+         *           "task_name": "ffmpeg.extract_keyframes",
+         *           "input_data": {
+         *             "video_path": "/share/workflows/inputs/demo.mp4",
+         *             "keyframe_sample_count": 5
+         *           }
+         *         },
+         *         {
+         *           "task_name": "ffmpeg.split_audio_segments",
+         *           "input_data": {
+         *             "audio_path": "${{ stages.ffmpeg.extract_audio.output.audio_path }}"
+         *           },
+         *           "after": [
+         *             "ffmpeg.extract_keyframes"
+         *           ]
+         *         }
+         *       ]
+         *     }
+         */
+        CreatePipelineBody: {
+            /** @description Run the pipeline on this task (its SUCCESS nodes are reused); generated as task-<uuid> when absent or null */
+            task_id?: string | null;
+            /** @description http(s) URL (at most 2048 characters, public unless allowed) that receives the result when the node (a pipeline: the whole task) finishes */
+            callback?: string | null;
+            /** @description The nodes, at most 64 */
+            nodes: components["schemas"]["PipelineNode"][];
+        };
+        PipelineNodeOutcome: {
+            task_name: string;
+            /**
+             * @description queued: its job runs now; waiting: it starts when waiting_for succeed; reused: its SUCCESS is kept; running: it was already pending or running
+             * @enum {string}
+             */
+            state: "queued" | "waiting" | "reused" | "running";
+            /** @description The stages it waits for (empty unless waiting) */
+            waiting_for: string[];
+        };
         SingleNodeResult: {
             task_name: string;
             /** @enum {string|null} */
@@ -708,6 +864,8 @@ export interface components {
             message: string;
             reuse_info?: components["schemas"]["ReuseInfo"];
             result?: components["schemas"]["SingleNodeResult"];
+            /** @description A pipeline request: what became of each node */
+            nodes?: components["schemas"]["PipelineNodeOutcome"][];
         };
         /**
          * @example {
@@ -1202,18 +1360,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description The node to run, <service>.<function> */
-                    task_name: string;
-                    /** @description Reuse or extend an existing task; generated as task-<uuid> when absent or null */
-                    task_id?: string | null;
-                    /** @description http(s) URL (at most 2048 characters, public unless allowed) that receives the result when the node finishes */
-                    callback?: string | null;
-                    /** @description The node's input, validated against its schema */
-                    input_data: {
-                        [key: string]: unknown;
-                    };
-                };
+                "application/json": components["schemas"]["CreateNodeBodyInput"] | components["schemas"]["CreatePipelineBodyInput"];
             };
         };
         responses: {
