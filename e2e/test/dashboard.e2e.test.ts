@@ -1,8 +1,10 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { WfClient } from "@wf/client";
+import { waitFor } from "@wf/testing";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { startPipelineWorker, type AppProcess } from "./processes.js";
 import { startStack, type Stack } from "./stack.js";
 
 // The dashboard at /ui in headless Chromium (Debian's, driven by playwright-core) against the
@@ -18,6 +20,7 @@ let hangingUrl: string;
 let browser: Browser;
 let page: Page;
 const pageErrors: string[] = [];
+let pipelineWorker: AppProcess | undefined;
 
 beforeAll(async () => {
   await mkdir(artifacts, { recursive: true });
@@ -35,6 +38,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  await pipelineWorker?.stop();
   await browser?.close();
   await stack?.stop();
 });
@@ -89,5 +93,33 @@ describe("the dashboard at /ui", () => {
     await page.locator('tr[data-node="ffmpeg.extract_audio"] .status', { hasText: "cancelled" }).waitFor({ timeout: 15_000 });
     expect((await client.status(created.task_id)).status).toBe("cancelled");
     await page.screenshot({ path: join(artifacts, "dashboard-task-cancelled.png"), fullPage: true });
+  }, 60_000);
+
+  it("draws a running diamond pipeline as a graph, live, with the edge it waits on highlighted", async () => {
+    pipelineWorker = await startPipelineWorker({ REDIS_URL: inject("redisUrl"), WF_SHARED_ROOT: stack.shared });
+    await waitFor(async () => (await client.supportedTasks()).supported_tasks["pipe"]?.includes("pipe.join") || undefined, 10_000, "the pipeline worker's nodes");
+    const ref = (stage: string) => `\${{ stages.${stage}.output.value }}`;
+    const created = await client.createPipeline({
+      nodes: [
+        { task_name: "pipe.source", input_data: { value: "x" } },
+        { task_name: "pipe.left", input_data: { value: ref("pipe.source"), ms: 60_000 } },
+        { task_name: "pipe.right", input_data: { value: ref("pipe.source") } },
+        { task_name: "pipe.join", input_data: { left: ref("pipe.left"), right: ref("pipe.right") } },
+      ],
+    });
+    await page.goto(`${base}/ui/#/tasks/${created.task_id}`);
+    const graph = page.locator("#graph svg.graph");
+    await graph.locator('.graph-node[data-node="pipe.left"][data-status="in_progress"]').waitFor({ timeout: 15_000 });
+    await graph.locator('.graph-node[data-node="pipe.right"][data-status="success"]').waitFor({ timeout: 15_000 });
+    expect(await graph.locator(".graph-node").count()).toBe(4);
+    expect(await graph.locator(".edge").count()).toBe(4);
+    // The join waits on the left branch only: that edge is highlighted, the right one is not.
+    expect(await graph.locator('.edge.waiting[data-from="pipe.left"][data-to="pipe.join"]').count()).toBe(1);
+    expect(await graph.locator(".edge.waiting").count()).toBe(1);
+    expect(await graph.locator('.graph-node[data-node="pipe.join"]').getAttribute("data-status")).toBe("pending");
+    await page.screenshot({ path: join(artifacts, "dashboard-pipeline-diamond.png"), fullPage: true });
+    await page.locator('button[data-action="cancel"]').click();
+    await graph.locator('.graph-node[data-node="pipe.join"][data-status="cancelled"]').waitFor({ timeout: 15_000 });
+    expect(pageErrors).toEqual([]);
   }, 60_000);
 });

@@ -3,17 +3,15 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { freePort, waitFor } from "@wf/testing";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { startApp, startScript, type AppProcess } from "./processes.js";
+import { startApp, startPipelineWorker, type AppProcess } from "./processes.js";
 
 // Pipelines through the real apps: a gateway process and worker processes running small test
 // nodes (e2e/fixtures/pipeline-worker), each of which records its runs in Redis.
 
-const WORKER = join(dirname(fileURLToPath(import.meta.url)), "..", "fixtures", "pipeline-worker", "worker.mjs");
 /** The gateway's reconciler runs fast here, so the crash bound is seconds: grace 2 s, interval 1 s. */
 const RECONCILE = { WF_RECONCILE_GRACE_MS: "2000", WF_RECONCILE_INTERVAL_MS: "1000", WF_RECONCILE_RECHECK_MS: "5000" };
 const CRASH_BOUND_MS = 2000 + 1000 + 2000; // grace + interval + one pass and the node itself
@@ -67,10 +65,7 @@ const diamond = (taskId: string, options: { leftMs?: number; callback?: string }
   ],
 });
 
-const startWorkerProcess = (env: Record<string, string> = {}) => {
-  const started = startScript(WORKER, { ...workerEnv(), ...env });
-  return waitFor(async () => started.output().includes("ready") || undefined, 20_000, `the pipeline worker (${started.output()})`).then(() => started);
-};
+const startWorkerProcess = (env: Record<string, string> = {}) => startPipelineWorker({ ...workerEnv(), ...env });
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), "wf-e2e-pipeline-"));

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import { waitFor } from "@wf/testing";
 
 const require = createRequire(import.meta.url);
 
@@ -41,4 +42,14 @@ export function startScript(path: string, env: Record<string, string>): AppProce
         child.kill("SIGTERM");
       }),
   };
+}
+
+/** The pipeline tests' worker (e2e/fixtures/pipeline-worker): small `pipe.*` nodes that record their runs in Redis. */
+export const PIPELINE_WORKER = join(import.meta.dirname, "..", "fixtures", "pipeline-worker", "worker.mjs");
+
+/** Starts the pipeline tests' worker and resolves once it consumes its queue. */
+export async function startPipelineWorker(env: Record<string, string>): Promise<AppProcess> {
+  const started = startScript(PIPELINE_WORKER, env);
+  await waitFor(async () => started.output().includes("ready") || undefined, 20_000, `the pipeline worker (${started.output()})`);
+  return started;
 }

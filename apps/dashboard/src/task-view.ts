@@ -1,5 +1,6 @@
 import type { TaskEvent, TaskResultResponse, WfClient } from "@wf/client";
 import { formatDuration, h, showError, statusBadge } from "./dom.js";
+import { renderGraph, type GraphNode } from "./pipeline-graph.js";
 
 type Stage = TaskResultResponse["context"]["stages"][string];
 
@@ -15,15 +16,26 @@ function outputsOf(stage: Stage | undefined): string {
   return stage?.output ? JSON.stringify(stage.output, null, 2) : "—";
 }
 
+const dependenciesOf = (stage: Stage): string[] =>
+  Array.isArray(stage["depends_on"]) ? stage["depends_on"].filter((name): name is string => typeof name === "string") : [];
+
 /**
- * One task: every node (status, duration, progress, error, outputs), kept live from the task's
- * event stream; cancel, retry and delete buttons.
+ * One task: its nodes as a graph (when it has several, or dependencies), and every node's status,
+ * duration, progress, error and outputs, kept live from the task's event stream; cancel, retry and
+ * delete buttons.
  */
 export function renderTask(view: HTMLElement, client: WfClient, taskId: string, signal: AbortSignal): void {
   const message = h("div");
   const taskStatus = h("span", { id: "task-status" });
   const nodes = h("tbody");
   const rows = new Map<string, NodeRow>();
+  const graph = h("div", { id: "graph" });
+  const graphNodes = new Map<string, GraphNode>();
+  const redraw = (): void => {
+    const drawn = [...graphNodes.values()];
+    const worthDrawing = drawn.length > 1 || drawn.some((node) => node.dependsOn.length > 0);
+    graph.replaceChildren(...(worthDrawing ? [renderGraph(drawn)] : []));
+  };
   const button = (label: string, action: () => Promise<unknown>) => {
     const element = h("button", { type: "button", "data-action": label.toLowerCase() }, label);
     element.addEventListener("click", () => {
@@ -58,6 +70,8 @@ export function renderTask(view: HTMLElement, client: WfClient, taskId: string, 
     return row;
   };
   const showStage = (taskName: string, stage: Stage): void => {
+    graphNodes.set(taskName, { name: taskName, status: stage.status, dependsOn: dependenciesOf(stage) });
+    redraw();
     const row = rowFor(taskName);
     row.status.replaceChildren(statusBadge(stage.status));
     const progress = typeof stage["progress"] === "number" ? stage["progress"] : null;
@@ -67,6 +81,9 @@ export function renderTask(view: HTMLElement, client: WfClient, taskId: string, 
     row.output.replaceChildren(h("pre", {}, outputsOf(stage)));
   };
   const showEvent = (event: TaskEvent): void => {
+    const known = graphNodes.get(event.task_name);
+    graphNodes.set(event.task_name, { name: event.task_name, status: event.status, dependsOn: known?.dependsOn ?? [] });
+    redraw();
     const row = rowFor(event.task_name);
     row.status.replaceChildren(statusBadge(event.status));
     row.progress.replaceChildren(event.progress === null ? "—" : h("progress", { max: "100", value: String(event.progress) }));
@@ -114,6 +131,7 @@ export function renderTask(view: HTMLElement, client: WfClient, taskId: string, 
       }),
     ),
     message,
+    graph,
     h("table", { class: "nodes" }, h("thead", {}, h("tr", {}, ...["Node", "Status", "Progress", "Duration", "Error", "Output"].map((title) => h("th", {}, title)))), nodes),
   );
   follow().catch((error: unknown) => {
