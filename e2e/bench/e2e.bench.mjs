@@ -13,7 +13,7 @@ import http from "node:http";
 import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Queue, QueueEvents } from "bullmq";
+import { FlowProducer, Queue, QueueEvents } from "bullmq";
 import { Redis } from "ioredis";
 import { freePort, startRedisServer } from "@wf/testing";
 
@@ -275,6 +275,66 @@ const cpuPerTask = (list) => pick(list, (r) => Object.values(r.cpu).reduce((sum,
 const bareCpu = cpuPerTask(results.bare);
 const wfCpu = cpuPerTask(results.wf);
 console.log(`CPU per task, all processes: bare BullMQ ${fmt(bareCpu, 0)} µs, wf ${fmt(wfCpu, 0)} µs (bare / wf: ${fmt((bareCpu / wfCpu) * 100, 0)}%)`);
+
+// --- pipelines -------------------------------------------------------------------------------
+// A 5-node chain of no-op nodes at idle, one at a time: wf (one POST with `nodes`, each `after`
+// the previous) against bare BullMQ's FlowProducer running the same 5-level chain (in a flow
+// the parent runs after its child: the leaf is level 1).
+const flows = new FlowProducer({ connection: new Redis(redisServer.url, { maxRetriesPerRequest: null }) });
+const chainTree = (n) => {
+  let node = { name: "noop", queueName: "bare_queue", data: { n, level: 1 } };
+  for (let level = 2; level <= 5; level += 1) node = { name: "noop", queueName: "bare_queue", data: { n, level }, children: [node] };
+  return node;
+};
+const STEPS = [1, 2, 3, 4, 5].map((k) => `bench.step${k}`);
+const postPipeline = (n) =>
+  new Promise((resolve, reject) => {
+    const body = JSON.stringify({ nodes: STEPS.map((name, i) => ({ task_name: name, input_data: { n }, ...(i > 0 ? { after: [STEPS[i - 1]] } : {}) })) });
+    const request = http.request(
+      { host: "127.0.0.1", port, path: "/v1/tasks", method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } },
+      (response) => {
+        let text = "";
+        response.setEncoding("utf8").on("data", (chunk) => (text += chunk));
+        response.on("end", () => (response.statusCode === 200 ? resolve(JSON.parse(text).task_id) : reject(new Error(`POST /v1/tasks answered ${response.statusCode}: ${text}`))));
+      },
+    );
+    request.on("error", reject);
+    request.end(body);
+  });
+// The last step's job id is `<task_id>.bench.step5.<8 hex>`.
+const chainsDone = new Set();
+wfEvents.on("completed", ({ jobId }) => {
+  if (jobId.includes(".bench.step5.")) chainsDone.add(jobId.slice(0, jobId.indexOf(".bench.step5.")));
+  wakeIdle();
+});
+const bareChains = [];
+const wfChains = [];
+const hops = [];
+for (let i = 0; i < IDLE + 5; i += 1) {
+  let t = performance.now();
+  await (await flows.add(chainTree(i))).job.waitUntilFinished(bareEvents);
+  const bareMs = performance.now() - t;
+  t = performance.now();
+  const taskId = await postPipeline(i);
+  while (!chainsDone.has(taskId)) await new Promise((resolve) => (wakeIdle = resolve));
+  const wfMs = performance.now() - t;
+  if (i < 5) continue; // warm-up
+  bareChains.push(bareMs);
+  wfChains.push(wfMs);
+  // A hop: the upstream's SUCCESS write (its updated_at) -> the dependent's handler start (right
+  // after its IN_PROGRESS write), on one clock.
+  const views = (await redis.mget(STEPS.map((name) => `${taskId}:node:${name}`))).map((value) => JSON.parse(value));
+  for (let k = 1; k < STEPS.length; k += 1) hops.push(views[k].stages[STEPS[k]].output.started_at - Date.parse(views[k - 1].updated_at));
+}
+const chainRatio = median(wfChains) / median(bareChains);
+console.log(`\n${IDLE} chains of 5 no-op nodes at idle, one at a time:\n`);
+console.log("| pipeline | p50 | p99 |");
+console.log("| --- | --- | --- |");
+console.log(`| bare BullMQ FlowProducer, 5-level chain | ${fmt(median(bareChains))} ms | ${fmt(percentile(bareChains, 99))} ms |`);
+console.log(`| wf, 5-node chain in one POST, to the last SUCCESS | ${fmt(median(wfChains))} ms | ${fmt(percentile(wfChains, 99))} ms |`);
+console.log(`| wf hop, upstream SUCCESS -> dependent running | ${fmt(median(hops), 2)} ms | ${fmt(percentile(hops, 99), 2)} ms |`);
+console.log(`\nwf chain / bare flow: ${fmt(chainRatio, 2)}x (target <= 1.5x); hop p50 ${fmt(median(hops), 2)} ms (target <= 2 ms)`);
+await flows.close();
 
 await wfQueue.close();
 await wfEvents.close();

@@ -14,6 +14,10 @@ describe("bench:e2e", () => {
     expect(stdout).toMatch(/\| wf \(POST -> SUCCESS\) \| \d+ \|/);
     expect(stdout).toMatch(/wf \/ bare BullMQ: \d+% \(target >= 50%\); wf idle POST->SUCCESS p50 [\d.]+ ms/);
     expect(stdout).toMatch(/CPU per task, all processes: bare BullMQ \d+ µs, wf \d+ µs \(bare \/ wf: \d+%\)/);
+    // The pipeline row: a 5-node chain against BullMQ's FlowProducer, and the hop.
+    expect(stdout).toMatch(/\| bare BullMQ FlowProducer, 5-level chain \| [\d.]+ ms \| [\d.]+ ms \|/);
+    expect(stdout).toMatch(/\| wf, 5-node chain in one POST, to the last SUCCESS \| [\d.]+ ms \| [\d.]+ ms \|/);
+    expect(stdout).toMatch(/wf chain \/ bare flow: [\d.]+x \(target <= 1\.5x\); hop p50 -?[\d.]+ ms \(target <= 2 ms\)/);
     // --commands: Redis scripts per task; wf's three node writes are scripts on top of BullMQ's.
     const scriptsPerTask = (label: string) => Number(new RegExp(`per task, ${label} [^\\n]*\\n(?:  .*\\n)*?  evalsha +([\\d.]+)`).exec(stdout)?.[1]);
     expect(scriptsPerTask("bare BullMQ")).toBeGreaterThanOrEqual(2);

@@ -88,6 +88,6 @@ describe("pipeline requests are validated before anything is written", () => {
     } finally {
       await queue.close();
     }
-    expect(await h.store.isPipelineTask(taskId)).toBe(true);
+    expect(await h.store.pipelineStep(taskId)).toEqual({ ready: [], doomed: [], final: false });
   });
 });

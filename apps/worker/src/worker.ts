@@ -2,6 +2,7 @@ import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import { CALLBACK_QUEUE, NodeJobDataSchema, advancePipeline, callbackJobOptions, createQueuePipelineJobs, queueNameOf, type CallbackJobData } from "@wf/protocol";
 import { createActiveNodes, createKeySpace, createStateStore, createWriteCoalescer, type KeyLayout, type RedisConnection } from "@wf/state-redis";
+import type { PipelineStep } from "@wf/context";
 import { Queue, Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import { pino, type Logger } from "pino";
@@ -141,9 +142,9 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       const data: CallbackJobData = { task_id: taskId, task_name: taskName, callback_url: callbackUrl };
       await callbacks.add("callback", data, callbackJobOptions(options.callbackAttempts, options.callbackBackoffMs));
     },
-    advancePipeline: async (taskId: string, callbackUrl: string | null) => {
+    advancePipeline: async (taskId: string, callbackUrl: string | null, step?: PipelineStep) => {
       coalesceQueueWrites();
-      await advancePipeline({ store, jobs: pipelineJobs }, taskId, callbackUrl);
+      await advancePipeline({ store, jobs: pipelineJobs }, taskId, callbackUrl, step);
     },
     pauseAfterSuccessMs: options.pauseAfterSuccessMs ?? 0,
   };

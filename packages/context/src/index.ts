@@ -52,7 +52,6 @@ export {
   MAX_PIPELINE_NODES,
   dependenciesOfStage,
   findCycle,
-  nextPipelineStep,
   taskStatusOfStages,
   waitingFor,
   type PipelineNodeRef,

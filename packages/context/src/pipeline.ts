@@ -1,4 +1,4 @@
-import { taskStatusOf, type StageStatus, type TaskStatus } from "./status.js";
+import { taskStatusOf, type TaskStatus } from "./status.js";
 import type { StageExecution } from "./workflow-context.js";
 
 /** The most nodes one pipeline request (`POST /v1/tasks` with `nodes`) may hold. */
@@ -52,53 +52,25 @@ export function findCycle(graph: ReadonlyMap<string, readonly string[]>): string
 /** A waiting node and the attempt (job id) it belongs to. */
 export interface PipelineNodeRef {
   taskName: string;
-  jobId: string | undefined;
+  jobId: string;
 }
 
-/** What a task's stages call for now: nodes whose dependencies all succeeded, and nodes that can never run. */
+/**
+ * What a task's pipeline calls for now (`StateStore.pipelineStep` decides it in Redis): waiting
+ * nodes whose dependencies all succeeded, waiting nodes that can never run, and whether every
+ * node of the task is final.
+ */
 export interface PipelineStep {
-  /** Waiting nodes whose every dependency is `SUCCESS`: their jobs are due to start. */
+  /** Waiting nodes whose every dependency is `SUCCESS`: their jobs are due to be released. */
   ready: PipelineNodeRef[];
   /**
    * Waiting nodes downstream of a dependency that ended `FAILED` or `CANCELLED` (or is gone), with
    * the `error` they end `CANCELLED` with: `not run: <dependency> failed`. Transitive: a node
-   * behind a doomed node is doomed too.
+   * behind a doomed node is doomed too (`not run: <it> cancelled`).
    */
   doomed: (PipelineNodeRef & { reason: string })[];
-}
-
-const jobIdOf = (stage: StageExecution): string | undefined => (typeof stage["job_id"] === "string" ? stage["job_id"] : undefined);
-
-const WHY: Readonly<Partial<Record<StageStatus, string>>> = { FAILED: "failed", CANCELLED: "cancelled" };
-
-/** The next step of a task's pipeline, from its stages (pure: nothing is written). */
-export function nextPipelineStep(stages: Readonly<Record<string, StageExecution>>): PipelineStep {
-  const waiting = Object.entries(stages).filter(([, stage]) => stage.status === "PENDING" && dependenciesOfStage(stage).length > 0);
-  const doomedReason = new Map<string, string>();
-  // Doom spreads along the edges until nothing changes: at most one round per node.
-  for (let changed = true; changed; ) {
-    changed = false;
-    for (const [name, stage] of waiting) {
-      if (doomedReason.has(name)) continue;
-      for (const dependency of dependenciesOfStage(stage)) {
-        const upstream = stages[dependency];
-        const why = doomedReason.has(dependency) ? "cancelled" : upstream ? WHY[upstream.status] : "is gone";
-        if (why) {
-          doomedReason.set(name, why === "is gone" ? `not run: ${dependency} is gone` : `not run: ${dependency} ${why}`);
-          changed = true;
-          break;
-        }
-      }
-    }
-  }
-  const ready: PipelineNodeRef[] = [];
-  const doomed: PipelineStep["doomed"] = [];
-  for (const [name, stage] of waiting) {
-    const reason = doomedReason.get(name);
-    if (reason) doomed.push({ taskName: name, jobId: jobIdOf(stage), reason });
-    else if (dependenciesOfStage(stage).every((dependency) => stages[dependency]?.status === "SUCCESS")) ready.push({ taskName: name, jobId: jobIdOf(stage) });
-  }
-  return { ready, doomed };
+  /** No node of the task is `PENDING` or `IN_PROGRESS`. */
+  final: boolean;
 }
 
 /**

@@ -30,10 +30,11 @@ export interface KeySpace {
    */
   eventsKey(taskId: string): string;
   /**
-   * The nodes of a task that run in a pipeline, `{task_id}:pipeline`: a set of the task names
-   * submitted with dependencies or as part of a multi-node request. Its existence tells a writer
-   * that ends a node to look for waiting nodes to start (or cancel). Written atomically with those
-   * nodes, expiring with the task's index, deleted with the task.
+   * The nodes of a task that run in a pipeline, `{task_id}:pipeline`: a hash of task name ->
+   * `"<job id> <dependency> …"` for each node submitted with dependencies or in a multi-node
+   * request. With the index it decides, in one script, which waiting nodes are ready or doomed
+   * (`pipelineStep-2.lua`). Written atomically with those nodes, expiring with the task's index,
+   * deleted with the task.
    */
   pipelineKey(taskId: string): string;
   /**

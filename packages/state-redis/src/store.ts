@@ -1,4 +1,4 @@
-import type { WorkflowContext } from "@wf/context";
+import { dependenciesOfStage, type PipelineStep, type WorkflowContext } from "@wf/context";
 import { aggregateNodeViews } from "./aggregate.js";
 import { decodeContext, encodeContext } from "./codec.js";
 import { NOT_OWNER, SUPERSEDED, WRITTEN, defineStoreCommands, statusOfCode, type NodeWrite } from "./commands/index.js";
@@ -17,6 +17,18 @@ export const DEFAULT_TTL_SECONDS = 86_400;
 
 /** Default bound of each task listing (the newest tasks are kept). */
 export const DEFAULT_LISTING_MAX_ENTRIES = 100_000;
+
+/** The pipeline hash's entries of nodes being written: task name -> `"<job id> <dependency> …"`. */
+function pipelineEntries(contexts: readonly object[]): [string, string][] {
+  return contexts.flatMap((context) => {
+    const view = context as WorkflowContext;
+    const taskName = view.input_params?.task_name;
+    const stage = taskName ? view.stages?.[taskName] : undefined;
+    const jobId = stage?.["job_id"];
+    if (!taskName || typeof jobId !== "string") return [];
+    return [[taskName, [jobId, ...dependenciesOfStage(stage)].join(" ")] as [string, string]];
+  });
+}
 
 /** How long the index (and with it the owner, events and listing entries) outlives its newest node: as in writeNode.lua. */
 const keepSecondsOf = (ttl: number): number => ttl + Math.min(Math.ceil(ttl / 10), 3600);
@@ -160,12 +172,12 @@ export function createStateStore(options: StateStoreOptions): StateStore {
     if (new Set(planned.map((entry) => entry.taskName)).size !== planned.length) throw new StoreConfigError("createWorkflowStates got the same node twice");
     // The first write adds the task to the listings; the others need not.
     for (const entry of planned.slice(1)) entry.nodeWrite.listing = undefined;
-    const pipelineNames = options.pipeline ?? [];
+    const pipeline = options.pipeline ? pipelineEntries(contexts) : [];
     coalesce();
     const replies = await guarded(
       commands.writeNodesAtomically(
         planned.map((entry) => entry.nodeWrite),
-        pipelineNames.length > 0 ? { key: keys.pipelineKey(taskId), names: pipelineNames, keepSeconds: keepSecondsOf(ttlSeconds) } : undefined,
+        pipeline.length > 0 ? { key: keys.pipelineKey(taskId), entries: pipeline, keepSeconds: keepSecondsOf(ttlSeconds) } : undefined,
       ),
       "write",
     );
@@ -180,9 +192,17 @@ export function createStateStore(options: StateStoreOptions): StateStore {
     updateWorkflowState: (context, writeOptions?: WriteOptions) =>
       write(context, writeOptions?.newAttempt ?? false, writeOptions?.attempt, writeOptions?.owner),
     createWorkflowStates: (contexts, writeOptions = {}) => writeMany(contexts, writeOptions),
-    async isPipelineTask(taskId) {
+    async pipelineStep(taskId, ownName) {
       coalesce();
-      return (await guarded(redis.exists(keys.pipelineKey(taskId)), "read")) === 1;
+      const reply = await guarded(commands.pipelineStep(keys.pipelineKey(taskId), keys.indexKey(taskId), ownName), "read");
+      if (!reply) return null;
+      const [final, own, steps] = reply;
+      const step: PipelineStep = { final: final === 1, ready: [], doomed: [] };
+      for (const [kind, taskName, jobId, reason] of steps) {
+        if (kind === "ready") step.ready.push({ taskName, jobId });
+        else step.doomed.push({ taskName, jobId, reason });
+      }
+      return ownName ? { ...step, ownStatus: own >= 0 ? statusOfCode(own) : null } : step;
     },
     async getTaskOwner(taskId) {
       coalesce();

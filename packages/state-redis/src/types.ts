@@ -1,4 +1,4 @@
-import type { StageStatus, WorkflowContext, WorkflowContextInput } from "@wf/context";
+import type { PipelineStep, StageStatus, WorkflowContext, WorkflowContextInput } from "@wf/context";
 import type { Cluster, Redis } from "ioredis";
 import type { StoredTaskEvent } from "./events.js";
 import type { KeyLayout, KeySpace } from "./keys.js";
@@ -97,10 +97,10 @@ export interface WriteManyOptions {
   /** As {@link WriteOptions.owner}, for every node. */
   owner?: string | undefined;
   /**
-   * Names to add to the task's pipeline set (`KeySpace.pipelineKey`) in the same atomic step:
-   * the nodes that wait for others or belong to a multi-node request.
+   * Record the nodes in the task's pipeline (`KeySpace.pipelineKey`: each stage's `job_id` and
+   * `depends_on`) in the same atomic step, so that `pipelineStep` sees them.
    */
-  pipeline?: readonly string[];
+  pipeline?: boolean;
 }
 
 /** Outcome of a write. A refused write changed nothing in Redis. */
@@ -138,8 +138,14 @@ export interface StateStore {
    * views of different tasks or the same node twice, before anything is written.
    */
   createWorkflowStates(contexts: readonly WorkflowContextInput[], options?: WriteManyOptions): Promise<WriteResult[]>;
-  /** Whether some node of the task runs in a pipeline: a node that ends should then look for waiting nodes. */
-  isPipelineTask(taskId: string): Promise<boolean>;
+  /**
+   * The next step of the task's pipeline, decided in one script from its index (no node is
+   * read): waiting nodes now ready, waiting nodes doomed by a failed or cancelled dependency, and
+   * whether every node is final. `null` when no node of the task runs in a pipeline. With
+   * `ownName`, also that node's status as the script saw it (`ownStatus`), so a caller that sent
+   * it right after that node's write can tell that it ran after it.
+   */
+  pipelineStep(taskId: string, ownName?: string): Promise<(PipelineStep & { ownStatus?: StageStatus | null }) | null>;
   /** Writes a node's view under the monotonic status rule; refreshes the TTL. */
   updateWorkflowState(context: WorkflowContextInput, options?: WriteOptions): Promise<WriteResult>;
   /** The team the task belongs to (see `WriteOptions.owner`), or `null` when none was recorded. */

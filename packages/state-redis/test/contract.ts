@@ -144,29 +144,60 @@ export function describeStoreContract(
       expect(merged).toMatchObject({ status: "completed", error: null, updated_at: "2026-03-01T00:00:03.000Z", input_params: { task_name: "a.first" } });
     });
 
-    it("writes a task's nodes in one step, lists them as a pipeline, and shows what a waiting node waits for", async () => {
+    /** A node view of `taskId` with a job id and dependencies, as the gateway writes pipeline nodes. */
+    const pipelineNode = (taskId: string, taskName: string, status: string, dependsOn: string[] = []) => {
+      const view = buildContext(taskId, taskName, status);
+      Object.assign(view.stages[taskName] as Record<string, unknown>, { job_id: `${taskId}.${taskName}.0000`, depends_on: dependsOn });
+      return view;
+    };
+
+    it("writes a task's nodes in one step, records its pipeline, and shows what a waiting node waits for", async () => {
       const store = storeFor();
       const taskId = uniqueTaskId();
-      const upstream = buildContext(taskId, "a.first", "PENDING");
-      const waiting = buildContext(taskId, "b.second", "PENDING");
-      (waiting.stages["b.second"] as Record<string, unknown>)["depends_on"] = ["a.first"];
-      expect(await store.isPipelineTask(taskId)).toBe(false);
-      const results = await store.createWorkflowStates([upstream, waiting], { owner: "team-a", pipeline: ["a.first", "b.second"] });
+      expect(await store.pipelineStep(taskId)).toBeNull();
+      const results = await store.createWorkflowStates([pipelineNode(taskId, "a.first", "PENDING"), pipelineNode(taskId, "b.second", "PENDING", ["a.first"])], { owner: "team-a", pipeline: true });
       expect(results.map((result) => result.written)).toEqual([true, true]);
-      expect(await store.isPipelineTask(taskId)).toBe(true);
       expect(await store.getTaskOwner(taskId)).toBe("team-a");
       let task = await store.getWorkflowState(taskId);
       expect(task?.stages["b.second"]?.["waiting_for"]).toEqual(["a.first"]);
-      expect(task?.stages["a.first"]?.["waiting_for"]).toBeUndefined();
-      await store.updateWorkflowState({ ...buildContext(taskId, "a.first") });
+      expect(task?.stages["a.first"]?.["waiting_for"]).toEqual([]);
+      expect(await store.pipelineStep(taskId, "a.first")).toEqual({ ready: [], doomed: [], final: false, ownStatus: "PENDING" });
+      await store.updateWorkflowState(pipelineNode(taskId, "a.first", "SUCCESS"));
       task = await store.getWorkflowState(taskId);
       expect(task?.stages["b.second"]?.["waiting_for"]).toEqual([]);
+      expect(await store.pipelineStep(taskId, "a.first")).toEqual({ ready: [{ taskName: "b.second", jobId: `${taskId}.b.second.0000` }], doomed: [], final: false, ownStatus: "SUCCESS" });
       // Another team's nodes are refused, all of them.
       const foreign = await store.createWorkflowStates([buildContext(taskId, "c.third", "PENDING")], { owner: "team-b" });
       expect(foreign[0]).toMatchObject({ written: false, reason: "NOT_OWNER" });
-      await expect(store.createWorkflowStates([upstream, upstream])).rejects.toThrow(/same node twice/);
+      await expect(store.createWorkflowStates([buildContext(taskId, "a.first"), buildContext(taskId, "a.first")])).rejects.toThrow(/same node twice/);
       await store.deleteWorkflowState(taskId);
-      expect(await store.isPipelineTask(taskId)).toBe(false);
+      expect(await store.pipelineStep(taskId)).toBeNull();
+    });
+
+    it("decides a pipeline's step in Redis: fan-in waits for both, a failure dooms everything downstream, other branches go on", async () => {
+      const store = storeFor();
+      const taskId = uniqueTaskId();
+      await store.createWorkflowStates(
+        [
+          pipelineNode(taskId, "a.src", "SUCCESS"),
+          pipelineNode(taskId, "b.left", "IN_PROGRESS", ["a.src"]),
+          pipelineNode(taskId, "c.right", "SUCCESS", ["a.src"]),
+          pipelineNode(taskId, "d.join", "PENDING", ["b.left", "c.right"]),
+          pipelineNode(taskId, "e.after", "PENDING", ["d.join"]),
+          pipelineNode(taskId, "f.other", "PENDING", ["c.right"]),
+          pipelineNode(taskId, "g.orphan", "PENDING", ["z.gone"]),
+        ],
+        { pipeline: true },
+      );
+      let step = await store.pipelineStep(taskId);
+      expect(step?.ready).toEqual([{ taskName: "f.other", jobId: `${taskId}.f.other.0000` }]);
+      expect(step?.doomed).toEqual([{ taskName: "g.orphan", jobId: `${taskId}.g.orphan.0000`, reason: "not run: z.gone is gone" }]);
+      await store.updateWorkflowState(pipelineNode(taskId, "b.left", "FAILED", ["a.src"]));
+      step = await store.pipelineStep(taskId);
+      const doomed = Object.fromEntries((step?.doomed ?? []).map((node) => [node.taskName, node.reason]));
+      expect(doomed).toEqual({ "d.join": "not run: b.left failed", "e.after": "not run: d.join cancelled", "g.orphan": "not run: z.gone is gone" });
+      expect(step?.ready.map((node) => node.taskName)).toEqual(["f.other"]);
+      expect(step?.final).toBe(false);
     });
 
     it("an unknown task reads as null", async () => {

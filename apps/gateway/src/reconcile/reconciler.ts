@@ -79,7 +79,7 @@ export function startReconciler(options: ReconcilerOptions): Reconciler {
       return false;
     }
     const failed = await failNode(view, entry.taskName, reason, jobId, job?.data.callback_url ?? null);
-    if (await store.isPipelineTask(entry.taskId)) await advance(entry.taskId, job?.data.callback_url ?? null);
+    await advance(entry.taskId, job?.data.callback_url ?? null);
     await active.remove(entry);
     if (failed) {
       logger.warn({ taskId: entry.taskId, node: entry.taskName, reason }, "reconciler failed a node without a live job");
@@ -114,10 +114,8 @@ export function startReconciler(options: ReconcilerOptions): Reconciler {
     const stage: StageExecution | undefined = view?.stages[entry.taskName];
     if (!view || !stage) return null;
     if (isTerminalStageStatus(stage.status)) {
-      if (await store.isPipelineTask(entry.taskId)) {
-        const done = await advance(entry.taskId);
-        if (done.released.length + done.cancelled.length > 0) logger.warn({ taskId: entry.taskId, node: entry.taskName, ...done }, "reconciler moved on a pipeline whose node's worker had not");
-      }
+      const done = await advance(entry.taskId);
+      if (done.released.length + done.cancelled.length > 0) logger.warn({ taskId: entry.taskId, node: entry.taskName, ...done }, "reconciler moved on a pipeline whose node's worker had not");
       return null;
     }
     return entry.attempt !== undefined && stage["job_id"] !== entry.attempt ? null : { view, stage };

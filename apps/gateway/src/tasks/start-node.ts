@@ -141,7 +141,7 @@ export async function startNodes(deps: GatewayDeps, request: NodesRequest, log: 
     ? deps.store.createWorkflowState(only.view, owner ? { owner } : {}).then((result) => [result])
     : deps.store.createWorkflowStates(
         starting.map((entry) => entry.view),
-        { owner: owner ?? undefined, pipeline: starting.map((entry) => entry.node.taskName) },
+        { owner: owner ?? undefined, pipeline: true },
       );
   const [, written] = await Promise.all([watched, writes]);
   if (!written.every((result) => result.written)) throw taskNotFound(taskId); // another team's task, created meanwhile

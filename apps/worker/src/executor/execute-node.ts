@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { dependenciesOfStage, formatIssues, isTerminalStageStatus, maskSecrets, maskSecretsInText, safeParseWorkflowContext, taskFolderPath, tasksRoot, type StageExecution, type TaskStatus } from "@wf/context";
+import { dependenciesOfStage, formatIssues, type PipelineStep, isTerminalStageStatus, maskSecrets, maskSecretsInText, safeParseWorkflowContext, taskFolderPath, tasksRoot, type StageExecution, type TaskStatus } from "@wf/context";
 import { type NodeJobData } from "@wf/protocol";
 import type { StateStore } from "@wf/state-redis";
 import type { Logger } from "pino";
@@ -39,7 +39,7 @@ export interface ExecutorDeps {
    * Called once a node of a pipeline task has ended, however it ended: starts the nodes that
    * waited for it, or cancels those that now cannot run (see `advancePipeline`).
    */
-  advancePipeline?: (taskId: string, callbackUrl: string | null) => Promise<void>;
+  advancePipeline?: (taskId: string, callbackUrl: string | null, step?: PipelineStep) => Promise<void>;
   /** Test hook: waits this long between a node's SUCCESS and moving its pipeline on (a crash there is then easy to cause). */
   pauseAfterSuccessMs?: number;
 }
@@ -86,13 +86,16 @@ export async function executeNode(
   const stageBase: Partial<StageExecution> = { ...storedStage, input_params: maskSecrets(data.input_data) };
   const write = (stage: StageExecution, status: TaskStatus, error: string | null = null) =>
     deps.store.updateWorkflowState({ ...base, status, error, stages: { [taskName]: { ...stageBase, ...stage } } }, { attempt: jobId });
-  // A node's final write: asked together with it (one socket write, no extra round trip) is
-  // whether the task runs a pipeline, which then moves on.
+  // A node's final write. Sent right behind it (one socket write, no extra round trip) is the
+  // question of what the task's pipeline does next, if it has one; the answer says whether the
+  // script saw this write (a script reloaded after a Redis restart can overtake it), else the
+  // pipeline reads it again.
   const writeFinal = async (stage: StageExecution, status: TaskStatus, error: string | null = null) => {
-    const [result, pipeline] = await Promise.all([write(stage, status, error), deps.store.isPipelineTask(taskId).catch(() => true)]);
-    if (pipeline && deps.advancePipeline) {
+    const [result, step] = await Promise.all([write(stage, status, error), deps.store.pipelineStep(taskId, taskName).catch(() => undefined)]);
+    if (step !== null && deps.advancePipeline) {
       if (stage.status === "SUCCESS" && deps.pauseAfterSuccessMs) await new Promise((resolve) => setTimeout(resolve, deps.pauseAfterSuccessMs));
-      await deps.advancePipeline(taskId, data.callback_url ?? null).catch((failure: unknown) =>
+      const current = step && step.ownStatus === stage.status ? step : undefined;
+      await deps.advancePipeline(taskId, data.callback_url ?? null, current).catch((failure: unknown) =>
         logger.warn({ err: failure }, "could not move the task's pipeline on; the gateway's reconciler will"),
       );
     }
@@ -117,11 +120,12 @@ export async function executeNode(
 
   if (!node) return fail(`no handler for ${taskName} is registered on this worker`);
   let requested = data.input_data;
-  const dependsOn = dependenciesOfStage(storedStage);
-  if (dependsOn.length > 0 || needsTaskState(node, requested)) {
+  if (needsTaskState(node, requested)) {
     const task = await deps.store.getWorkflowState(taskId);
-    // Its job is held until every dependency succeeds; one released anyway (by hand) waits on.
-    const unmet = dependsOn.filter((name) => task?.stages[name]?.status !== "SUCCESS");
+    // Its job is held until every dependency succeeds (the release checked them): a job released
+    // anyway (by hand) does not run on an unfinished stage's output. A node that reads no other
+    // stage is not read for this, which keeps a pipeline's hop a round trip shorter.
+    const unmet = dependenciesOfStage(storedStage).filter((name) => task?.stages[name]?.status !== "SUCCESS");
     if (unmet.length > 0) {
       logger.warn({ unmet }, "the node's dependencies have not all succeeded; not running it (the pipeline starts it, or cancels it)");
       return "SKIPPED";

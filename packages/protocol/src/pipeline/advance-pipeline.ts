@@ -1,8 +1,10 @@
-import { isTerminalStageStatus, nextPipelineStep, type WorkflowContext, type WorkflowContextInput } from "@wf/context";
+import { isTerminalStageStatus, type PipelineStep, type WorkflowContext, type WorkflowContextInput } from "@wf/context";
 import type { CallbackJobData } from "../callback-job.js";
 
 /** What advancing a pipeline reads and writes of the task's state (a `@wf/state-redis` store fits). */
 export interface PipelineStore {
+  /** The pipeline's next step, decided in Redis; `null` when the task runs no pipeline. */
+  pipelineStep(taskId: string): Promise<PipelineStep | null>;
   getWorkflowState(taskId: string): Promise<WorkflowContext | null>;
   getNodeState(taskId: string, taskName: string): Promise<WorkflowContext | null>;
   updateWorkflowState(context: WorkflowContextInput, options?: { attempt?: string }): Promise<{ written: boolean }>;
@@ -53,16 +55,26 @@ const pipelineIdOf = (view: WorkflowContext | null | undefined, taskName: string
  *
  * @param callbackUrl - the unmasked callback URL of the pipeline, when the caller has it (a
  *   worker, from its job); otherwise the delivery uses the stored one.
+ * @param known - the step, when the caller already read it (a worker reads it with the node's
+ *   final write, in the same round trip); read here otherwise.
  */
 export async function advancePipeline(
   deps: { store: PipelineStore; jobs: PipelineJobs },
   taskId: string,
   callbackUrl?: string | null,
+  known?: PipelineStep | null,
 ): Promise<PipelineAdvance> {
   const { store, jobs } = deps;
-  const task = await store.getWorkflowState(taskId);
-  if (!task) return { released: [], cancelled: [] };
-  const step = nextPipelineStep(task.stages);
+  const step = known === undefined ? await store.pipelineStep(taskId) : known;
+  if (!step) return { released: [], cancelled: [] };
+  const released: string[] = [];
+  // Released first: the nodes that can start should not wait for cancellations elsewhere.
+  await Promise.all(
+    step.ready.map(async (node) => {
+      await jobs.release(node.taskName, node.jobId);
+      released.push(node.taskName);
+    }),
+  );
   const cancelled: string[] = [];
   for (const node of step.doomed) {
     const view = await store.getNodeState(taskId, node.taskName);
@@ -70,36 +82,25 @@ export async function advancePipeline(
     if (!view || !stage) continue;
     const written = await store.updateWorkflowState(
       { ...view, status: "cancelled", error: `${node.taskName} ${node.reason}`, stages: { [node.taskName]: { ...stage, status: "CANCELLED", error: node.reason } } },
-      node.jobId ? { attempt: node.jobId } : {},
+      { attempt: node.jobId },
     );
     if (!written.written) continue;
     cancelled.push(node.taskName);
-    const url = node.jobId ? await jobs.discard(node.taskName, node.jobId) : null;
+    const url = await jobs.discard(node.taskName, node.jobId);
     // A node posted on its own keeps its own callback; a pipeline's nodes share the pipeline's.
     if (view.input_params.callback_url && !pipelineIdOf(view, node.taskName)) {
-      await jobs.enqueueCallback({ task_id: taskId, task_name: node.taskName, callback_url: url }, `${taskId}.${node.taskName}.not-run.${node.jobId ?? "none"}`);
+      await jobs.enqueueCallback({ task_id: taskId, task_name: node.taskName, callback_url: url }, `${taskId}.${node.taskName}.not-run.${node.jobId}`);
     }
   }
-  const released: string[] = [];
-  await Promise.all(
-    step.ready.map(async (node) => {
-      if (!node.jobId) return;
-      await jobs.release(node.taskName, node.jobId);
-      released.push(node.taskName);
-    }),
-  );
-  if (released.length === 0) await queuePipelineCallback(deps, taskId, cancelled.length > 0 ? null : task, callbackUrl);
+  // Cancellations may have ended the task: ask again.
+  const final = cancelled.length > 0 ? ((await store.pipelineStep(taskId))?.final ?? false) : step.final;
+  if (final) await queuePipelineCallback(deps, taskId, callbackUrl);
   return { released, cancelled };
 }
 
-/** Queues the pipeline's callback once every node of the task is final (`task` when it is known current). */
-async function queuePipelineCallback(
-  deps: { store: PipelineStore; jobs: PipelineJobs },
-  taskId: string,
-  known: WorkflowContext | null,
-  callbackUrl: string | null | undefined,
-): Promise<void> {
-  const task = known ?? (await deps.store.getWorkflowState(taskId));
+/** Queues the pipeline's callback, once per submission, now that every node of the task is final. */
+async function queuePipelineCallback(deps: { store: PipelineStore; jobs: PipelineJobs }, taskId: string, callbackUrl: string | null | undefined): Promise<void> {
+  const task = await deps.store.getWorkflowState(taskId);
   if (!task || !Object.values(task.stages).every((stage) => isTerminalStageStatus(stage.status))) return;
   // The node that speaks for the task (its newest failed node, or its newest node): the callback
   // carries its result, as a single node's callback does.

@@ -11,6 +11,7 @@ import claimLease from "./claimLease-1.lua";
 import releaseLease from "./releaseLease-1.lua";
 import countRequest from "./countRequest-1.lua";
 import openEvents from "./openEvents-2.lua";
+import pipelineStep from "./pipelineStep-2.lua";
 
 /** Prefix of the error the scripts raise when a task's index key holds another type. */
 export const CORRUPT_INDEX = "CORRUPT_INDEX";
@@ -85,7 +86,9 @@ export interface StoreCommands {
    * runs between them. With `pipeline`, its names join the task's pipeline set in the same step.
    * One reply per write, as `writeNode` answers.
    */
-  writeNodesAtomically(writes: readonly NodeWrite[], pipeline?: { key: string; names: readonly string[]; keepSeconds: number }): Promise<number[]>;
+  writeNodesAtomically(writes: readonly NodeWrite[], pipeline?: { key: string; entries: readonly [string, string][]; keepSeconds: number }): Promise<number[]>;
+  /** See `pipelineStep-2.lua`: null when the task has no pipeline. */
+  pipelineStep(pipelineKey: string, indexKey: string, ownName?: string): Promise<[0 | 1, number, [string, string, string, string][]] | null>;
   /**
    * `[[task name, value, …], [task name, type, …]]`: the indexed nodes that exist, and those whose
    * key holds another type. Members whose key expired are removed from the index.
@@ -136,6 +139,7 @@ const SCRIPTS = {
   wfPruneNodes: { numberOfKeys: 1, lua: pruneNodes },
   wfDeleteTask: { numberOfKeys: 4, lua: deleteTask },
   wfOpenEvents: { numberOfKeys: 2, lua: openEvents },
+  wfPipelineStep: { numberOfKeys: 2, lua: pipelineStep },
   wfPublishNodes: { numberOfKeys: 2, lua: publishNodes },
   wfListNodes: { numberOfKeys: 2, lua: listNodes },
   wfWithdrawNodes: { numberOfKeys: 1, lua: withdrawNodes },
@@ -164,12 +168,14 @@ export function defineStoreCommands(redis: Redis | Cluster): StoreCommands {
     async writeNodesAtomically(writes, pipeline) {
       const transaction = redis.multi() as unknown as Record<ScriptName, (...args: (string | number)[]) => unknown> & ReturnType<Redis["multi"]>;
       for (const write of writes) transaction.wfWriteNode(...writeNodeArguments(write));
-      if (pipeline && pipeline.names.length > 0) transaction.sadd(pipeline.key, ...pipeline.names).expire(pipeline.key, pipeline.keepSeconds);
+      if (pipeline && pipeline.entries.length > 0) transaction.hset(pipeline.key, ...pipeline.entries.flat()).expire(pipeline.key, pipeline.keepSeconds);
       const replies = (await transaction.exec()) ?? [];
       const failed = replies.find(([error]) => error);
       if (failed?.[0]) throw failed[0];
       return replies.slice(0, writes.length).map(([, reply]) => reply as number);
     },
+    pipelineStep: (pipelineKey, indexKey, ownName) =>
+      call("wfPipelineStep", pipelineKey, indexKey, ...(ownName ? [ownName] : [])) as Promise<[0 | 1, number, [string, string, string, string][]] | null>,
     readTask: (indexKey, prefix) => call("wfReadTask", indexKey, prefix) as Promise<[string[], string[]]>,
     pruneNodes: (indexKey, prefix, taskNames) => call("wfPruneNodes", indexKey, prefix, ...taskNames) as Promise<string[]>,
     openEvents: (indexKey, eventsKey) => call("wfOpenEvents", indexKey, eventsKey) as Promise<string | null>,
