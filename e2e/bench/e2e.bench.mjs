@@ -179,9 +179,10 @@ const wfQueue = new Queue("bench_queue", { connection: new Redis(redisServer.url
 const succeeded = async () => (await wfQueue.getJobCounts("completed")).completed;
 // node:http with keep-alive: a load generator lighter than fetch, whose CPU shares the machine.
 const agent = new http.Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
-const create = (n) =>
+/** POSTs a body to /v1/tasks and resolves with the task id. */
+const postTask = (payload) =>
   new Promise((resolve, reject) => {
-    const body = JSON.stringify({ task_name: "bench.noop", input_data: { n } });
+    const body = JSON.stringify(payload);
     const request = http.request(
       { host: "127.0.0.1", port, path: "/v1/tasks", method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } },
       (response) => {
@@ -193,6 +194,7 @@ const create = (n) =>
     request.on("error", reject);
     request.end(body);
   });
+const create = (n) => postTask({ task_name: "bench.noop", input_data: { n } });
 
 // Completed wf jobs, by task (job ids start with the task id), for the idle measure.
 const wfEvents = new QueueEvents("bench_queue", { connection: new Redis(redisServer.url, { maxRetriesPerRequest: null }) });
@@ -287,20 +289,7 @@ const chainTree = (n) => {
   return node;
 };
 const STEPS = [1, 2, 3, 4, 5].map((k) => `bench.step${k}`);
-const postPipeline = (n) =>
-  new Promise((resolve, reject) => {
-    const body = JSON.stringify({ nodes: STEPS.map((name, i) => ({ task_name: name, input_data: { n }, ...(i > 0 ? { after: [STEPS[i - 1]] } : {}) })) });
-    const request = http.request(
-      { host: "127.0.0.1", port, path: "/v1/tasks", method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } },
-      (response) => {
-        let text = "";
-        response.setEncoding("utf8").on("data", (chunk) => (text += chunk));
-        response.on("end", () => (response.statusCode === 200 ? resolve(JSON.parse(text).task_id) : reject(new Error(`POST /v1/tasks answered ${response.statusCode}: ${text}`))));
-      },
-    );
-    request.on("error", reject);
-    request.end(body);
-  });
+const postPipeline = (n) => postTask({ nodes: STEPS.map((name, i) => ({ task_name: name, input_data: { n }, ...(i > 0 ? { after: [STEPS[i - 1]] } : {}) })) });
 // The last step's job id is `<task_id>.bench.step5.<8 hex>`.
 const chainsDone = new Set();
 wfEvents.on("completed", ({ jobId }) => {

@@ -39,8 +39,9 @@ async function startApps(): Promise<void> {
   base = `http://127.0.0.1:${port}`;
   await waitFor(async () => {
     const response = await fetch(`${base}/v1/tasks/supported-tasks`).catch(() => undefined);
-    const body = response?.ok ? ((await response.json()) as { total_count: number }) : undefined;
-    return (body && body.total_count >= 3) || undefined;
+    const body = response?.ok ? ((await response.json()) as { supported_tasks: Record<string, string[]> }) : undefined;
+    // This worker's own nodes: a worker killed by an earlier file stays registered for a while.
+    return (worker.output().includes("worker started") && (body?.supported_tasks["ffmpeg"]?.length ?? 0) >= 3) || undefined;
   }, 20_000, `the apps to start (gateway: ${gateway?.output()} worker: ${worker?.output()})`);
 }
 

@@ -98,8 +98,11 @@ export function describeStoreContract(
       expect((await store.getWorkflowState(taskId))?.stages["ffmpeg.extract_audio"]?.status).toBe("SUCCESS");
     });
 
-    it("derives the task's status from every stage: a failed node is never hidden by a newer success", async () => {
-      // Only Date is faked (timers stay real, so Redis I/O is unaffected): each write is a second later.
+    /**
+     * Writes a.first (completed), then b.second as `second`, then a.first again, each a second
+     * later (only Date is faked: timers stay real, so Redis I/O is unaffected); reads the task.
+     */
+    async function writeSecondBetween(second: Record<string, unknown>, secondName: string, secondStatus: string) {
       let clock = Date.parse("2026-03-01T00:00:00Z");
       const tick = () => vi.setSystemTime((clock += 1000));
       const store = createStateStore({ redis: connect(), keyLayout });
@@ -109,13 +112,17 @@ export function describeStoreContract(
         tick();
         await store.createWorkflowState({ ...buildContext(taskId, "a.first"), status: "completed", error: null });
         tick();
-        await store.createWorkflowState({ ...buildContext(taskId, "b.second", "FAILED"), status: "failed", error: "b.second failed: boom" });
+        await store.createWorkflowState({ ...buildContext(taskId, secondName, secondStatus), ...second });
         tick();
         await store.updateWorkflowState({ ...buildContext(taskId, "a.first"), status: "completed", error: null });
       } finally {
         vi.useRealTimers();
       }
-      const merged = await store.getWorkflowState(taskId);
+      return store.getWorkflowState(taskId);
+    }
+
+    it("derives the task's status from every stage: a failed node is never hidden by a newer success", async () => {
+      const merged = await writeSecondBetween({ status: "failed", error: "b.second failed: boom" }, "b.second", "FAILED");
       // The newest write is a.first's success, yet the task failed: b.second speaks for it.
       expect(merged?.status).toBe("failed");
       expect(merged?.error).toBe("b.second failed: boom");
@@ -125,22 +132,7 @@ export function describeStoreContract(
     });
 
     it("takes a completed task's top-level fields from its most recently updated node", async () => {
-      let clock = Date.parse("2026-03-01T00:00:00Z");
-      const tick = () => vi.setSystemTime((clock += 1000));
-      const store = createStateStore({ redis: connect(), keyLayout });
-      const taskId = uniqueTaskId();
-      vi.useFakeTimers({ toFake: ["Date"] });
-      try {
-        tick();
-        await store.createWorkflowState({ ...buildContext(taskId, "a.first"), status: "completed", error: null });
-        tick();
-        await store.createWorkflowState({ ...buildContext(taskId, "b.second"), status: "running", error: "left over" });
-        tick();
-        await store.updateWorkflowState({ ...buildContext(taskId, "a.first"), status: "completed", error: null });
-      } finally {
-        vi.useRealTimers();
-      }
-      const merged = await store.getWorkflowState(taskId);
+      const merged = await writeSecondBetween({ status: "running", error: "left over" }, "b.second", "SUCCESS");
       expect(merged).toMatchObject({ status: "completed", error: null, updated_at: "2026-03-01T00:00:03.000Z", input_params: { task_name: "a.first" } });
     });
 
