@@ -13,6 +13,8 @@ export interface GatewayDeps {
   queues: NodeQueues;
   /** Used for the health check only; state goes through `store`. */
   redis: RedisConnection;
+  /** The job queues' Redis URL, shown (password masked) as the health answer's `celery_broker`. */
+  queueUrl?: string;
   /** Root of the task folders; must match the workers' `WF_SHARED_ROOT`. */
   sharedRoot: string;
   /** The nodes workers have registered; the gateway accepts only these, with valid input. */

@@ -69,6 +69,7 @@ const app = await buildApp(
     store,
     queues,
     redis,
+    queueUrl: config.REDIS_URL,
     sharedRoot: config.WF_SHARED_ROOT,
     nodes: createRegistryCatalog(createNodeRegistry({ redis, keyLayout })),
     callbackPolicy,

@@ -94,6 +94,22 @@ describe("callbacks", () => {
     }
   });
 
+  it("a failed node's callback carries output {} and a float duration, as the original's", async () => {
+    const receiver = await startReceiver(0);
+    const worker = delivery();
+    try {
+      const taskId = `task-${randomUUID()}`;
+      await h.app.inject({ method: "POST", url: "/v1/tasks", payload: { task_name: "ffmpeg.extract_audio", task_id: taskId, callback: receiver.url, input_data: { video_path: "/in.mp4" } } });
+      await h.store.updateWorkflowState({ ...(await h.nodeView(taskId)), status: "failed", stages: { "ffmpeg.extract_audio": { status: "FAILED", output: null, error: "boom", duration: null } } });
+      await h.queues.enqueueCallback({ task_id: taskId, task_name: "ffmpeg.extract_audio" });
+      await waitFor(async () => ((await callbackStatus(taskId)) === "sent" ? true : undefined), 10_000, "the callback to be sent");
+      expect(receiver.received[0]?.body).toMatchObject({ task_id: taskId, status: "failed", result: { status: "FAILED", error: "boom", output: {}, duration: 0 } });
+    } finally {
+      await worker.close();
+      await receiver.close();
+    }
+  });
+
   it("are retried with backoff until the receiver accepts, across a gateway restart", async () => {
     const receiver = await startReceiver(2);
     try {

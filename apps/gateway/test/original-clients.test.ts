@@ -100,18 +100,38 @@ describe("answers the original's clients read", () => {
     expect(body.reuse_info).toEqual({ reuse_hit: true, task_name: "ffmpeg.extract_audio", source: "redis", cached_at: stored?.updated_at });
   });
 
-  it("delete names local_directory, redis and minio", async () => {
+  it("delete answers the original's TaskDeletionResult: every item with retriable and details, warnings null", async () => {
     const taskId = await finishedTask();
     const body = (await h.app.inject({ method: "POST", url: `/v1/tasks/${taskId}/delete` })).json();
     expect(body.results.map((result: { resource: string }) => result.resource)).toEqual(["local_directory", "redis", "minio"]);
-    expect(body.results[2]).toMatchObject({ status: "skipped", message: "object storage is not configured" });
-    expect(body).not.toHaveProperty("warnings");
+    for (const result of body.results) expect(Object.keys(result).sort()).toEqual(["details", "message", "resource", "retriable", "status"]);
+    expect(body.results[2]).toEqual({ resource: "minio", status: "skipped", message: "object storage is not configured", retriable: null, details: null });
+    expect(body.results[1]).toMatchObject({ resource: "redis", status: "deleted", details: { node_keys: 1, queue_jobs: 0 } });
+    expect(body.warnings).toBeNull();
     expect(Date.parse(body.timestamp)).not.toBeNaN();
   });
 
-  it("health says healthy", async () => {
+  it("health carries the original's celery_broker and minio_service; the root answers as the original's", async () => {
     const body = (await h.app.inject({ method: "GET", url: "/v1/tasks/health" })).json();
-    expect(body.status).toBe("healthy");
+    expect(body).toMatchObject({ status: "healthy", celery_broker: expect.any(String), minio_service: "not configured" });
+    const root = await h.app.inject({ method: "GET", url: "/" });
+    expect(root.statusCode).toBe(200);
+    expect(root.json()).toEqual({ message: "wf gateway is running." });
+  });
+
+  it("a pending, running or failed node's result has output {} and a float duration, as the original's (never null)", async () => {
+    const pending = newId();
+    await h.app.inject({ method: "POST", url: "/v1/tasks", headers: JSON_HEADERS, payload: JSON.stringify({ task_name: "ffmpeg.extract_audio", task_id: pending, input_data: { video_path: "/x.mp4" } }) });
+    const failed = await finishedTask("FAILED");
+    await h.store.updateWorkflowState({ ...(await h.nodeView(failed)), stages: { "ffmpeg.extract_audio": { status: "FAILED", output: null, error: "boom", duration: null } } });
+    for (const [taskId, status] of [[pending, "PENDING"], [failed, "FAILED"]] as const) {
+      for (const route of ["status", "result"]) {
+        const body = (await h.app.inject({ method: "GET", url: `/v1/tasks/${taskId}/${route}` })).json();
+        expect(body.result, `${route} of a ${status} node`).toMatchObject({ status, output: {}, duration: 0 });
+      }
+    }
+    // The stored stage keeps its nulls; only the answer takes the original's shape.
+    expect((await h.store.getNodeState(failed, "ffmpeg.extract_audio"))?.stages["ffmpeg.extract_audio"]).toMatchObject({ output: null, duration: null });
   });
 
   it("errors carry error.code, error.message and FastAPI's top-level detail", async () => {

@@ -44,7 +44,7 @@ describe("Redis outage", () => {
     expect(create.statusCode).toBe(503);
     const health = await h.app.inject({ method: "GET", url: "/v1/tasks/health" });
     expect(health.statusCode).toBe(503);
-    expect(health.json()).toEqual({ status: "unhealthy", service: "wf-gateway", redis: "down", error: "Redis is unreachable" });
+    expect(health.json()).toEqual({ status: "unhealthy", service: "wf-gateway", redis: "down", error: "Redis is unreachable", celery_broker: "not configured", minio_service: "not configured" });
     // Liveness does not depend on Redis: an orchestrator must not restart gateways for an outage.
     expect((await h.app.inject({ method: "GET", url: "/livez" })).statusCode).toBe(200);
 

@@ -5,7 +5,7 @@ import { once } from "node:events";
 import { createReadStream } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { mkdir, mkdtemp, readdir, rm, stat, symlink, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createActiveNodes, createNodeRegistry, createStateStore } from "@wf/state-redis";
@@ -225,6 +225,67 @@ describe("worker", () => {
     }
     const info = (await runNode("ffmpeg.split_audio_segments", { audio_path: long, subtitle_path: srt })).stage?.output?.["segments_info"];
     expect(info).toMatchObject([{ start: 0.5, end: 1.5, text: "hello" }, { start: 2, end: 4.25, text: "world\nsecond line" }]);
+  });
+
+  it("ffmpeg.split_audio_segments answers the original's fields and honours its options (format, rate, channels, speakers, durations)", async () => {
+    const long = await makeTestVideo(join(inputs, "speakers.mp4"), 5);
+    const json = join(inputs, "speakers.json");
+    await writeFile(json, JSON.stringify([
+      { start: 0.2, end: 0.5, text: "too short", speaker: "SPEAKER_00" },
+      { start: 1, end: 2, text: "one", speaker: "SPEAKER_00" },
+      { start: 2.5, end: 4.5, text: "two", speaker: "SPEAKER_01" },
+    ]));
+    const { taskId, stage } = await runNode("ffmpeg.split_audio_segments", {
+      audio_path: long,
+      subtitle_path: json,
+      output_format: "flac",
+      sample_rate: 22_050,
+      channels: 2,
+      min_segment_duration: 0.5,
+      max_segment_duration: 1.5,
+      group_by_speaker: true,
+      max_workers: 2,
+    });
+    expect(stage?.status, stage?.error ?? "").toBe("SUCCESS");
+    const dir = join(sharedRoot, "tasks", taskId, "nodes", "ffmpeg.split_audio_segments", "audio_segments");
+    expect(stage?.output).toMatchObject({
+      audio_segments_dir: dir,
+      audio_source: long,
+      subtitle_source: json,
+      total_segments: 2,
+      successful_segments: 2,
+      failed_segments: 0,
+      total_duration: 2.5,
+      audio_format: "flac",
+      sample_rate: 22_050,
+      channels: 2,
+      split_info_file: join(dir, "split_info.json"),
+      segments_count: 2,
+      speaker_summary: { SPEAKER_00: { count: 1, duration: 1 }, SPEAKER_01: { count: 1, duration: 1.5 } },
+    });
+    expect(typeof stage?.output?.["processing_time"]).toBe("number");
+    const segments = stage?.output?.["segments"] as string[];
+    expect(segments).toEqual([join(dir, "SPEAKER_00", "segment_000.flac"), join(dir, "SPEAKER_01", "segment_001.flac")]);
+    const probes = await Promise.all(segments.map((segment) => probeMedia(segment)));
+    for (const probe of probes) expect(probe.streams[0]).toMatchObject({ codec_name: "flac", sample_rate: "22050", channels: 2 });
+    // The long entry is cut at max_segment_duration.
+    expect(Number(probes[1]?.format.duration)).toBeCloseTo(1.5, 1);
+    const info = JSON.parse(await readFile(join(dir, "split_info.json"), "utf8")) as { skipped_short: number; segments: unknown[] };
+    expect(info.skipped_short).toBe(1);
+    expect(info.segments).toHaveLength(2);
+  });
+
+  it("nodes refuse options they do not honour, never accept and ignore them", async () => {
+    const split = await runNode("ffmpeg.split_audio_segments", { audio_path: video, include_silence: true });
+    expect(split.stage?.status).toBe("FAILED");
+    expect(split.stage?.error).toMatch(/include_silence/);
+    const unknown = await runNode("ffmpeg.split_audio_segments", { audio_path: video, speed_up: 2 });
+    expect(unknown.stage?.error).toMatch(/speed_up/);
+    const upload = await runNode("ffmpeg.extract_keyframes", { video_path: video, keyframe_sample_count: 1, upload_keyframes_to_minio: true });
+    expect(upload.stage?.status).toBe("FAILED");
+    expect(upload.stage?.error).toMatch(/upload_keyframes_to_minio/);
+    const compression = await runNode("ffmpeg.extract_keyframes", { video_path: video, keyframe_sample_count: 1, keyframe_compression_format: "zip" });
+    expect(compression.stage?.error).toMatch(/keyframe_compression_format/);
   });
 
   it("ffmpeg.split_audio_segments refuses a subtitle file without timed entries", async () => {

@@ -136,6 +136,8 @@ describe("helpers", () => {
       duration: 1,
     });
     expect(buildSingleNodeResult("x.y", undefined).status).toBeNull();
+    // The original's answer shape while a node has no result: an object and a float, never null.
+    expect(buildSingleNodeResult("x.y", { status: "IN_PROGRESS", output: null, duration: null, error: null })).toMatchObject({ output: {}, duration: 0 });
   });
 
   it("maps stage statuses to task statuses", () => {

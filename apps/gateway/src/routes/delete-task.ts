@@ -11,12 +11,17 @@ import { requireTask } from "../tasks/require-task.js";
 /** How long a delete waits for a cancelled handler to release its job before removing it. */
 const JOB_RELEASE_TIMEOUT_MS = 10_000;
 
+/** One resource's outcome, as the original's `ResourceDeletionItem` (every field present, null when empty). */
 type ResourceResult = {
   resource: (typeof DELETE_RESOURCES)[number];
   status: "deleted" | "skipped" | "failed";
   message: string;
-  retriable?: boolean;
+  retriable: boolean | null;
+  details: Record<string, unknown> | null;
 };
+
+/** A resource outcome with the original's empty fields filled in. */
+const outcome = (result: Pick<ResourceResult, "resource" | "status" | "message"> & Partial<ResourceResult>): ResourceResult => ({ retriable: null, details: null, ...result });
 
 /** `POST /v1/tasks/:id/delete`: removes the task's folder and every Redis key; reports per resource. */
 export function registerDeleteTask(app: ZodApp, deps: GatewayDeps): void {
@@ -51,10 +56,10 @@ export function registerDeleteTask(app: ZodApp, deps: GatewayDeps): void {
 
       const results: ResourceResult[] = [];
       try {
-        results.push({ resource: "local_directory", ...(await removeTaskFolder(deps.sharedRoot, taskId)) });
+        results.push(outcome({ resource: "local_directory", ...(await removeTaskFolder(deps.sharedRoot, taskId)) }));
       } catch (error) {
         request.log.error({ err: error, taskId }, "could not remove task folder");
-        results.push({ resource: "local_directory", status: "failed", message: "could not remove the task folder", retriable: true });
+        results.push(outcome({ resource: "local_directory", status: "failed", message: "could not remove the task folder", retriable: true }));
       }
       try {
         // The queue keeps each attempt's job (with its unmasked input) for a day: remove them
@@ -66,19 +71,19 @@ export function registerDeleteTask(app: ZodApp, deps: GatewayDeps): void {
           }
         }
         const removed = await deps.store.deleteWorkflowState(taskId);
-        results.push({ resource: "redis", status: "deleted", message: `removed ${removed} node key(s) and ${jobs} queue job(s)` });
+        results.push(outcome({ resource: "redis", status: "deleted", message: `removed ${removed} node key(s) and ${jobs} queue job(s)`, details: { node_keys: removed, queue_jobs: jobs } }));
       } catch (error) {
         request.log.error({ err: error, taskId }, "could not remove task state");
-        results.push({ resource: "redis", status: "failed", message: "could not remove the task's state", retriable: true });
+        results.push(outcome({ resource: "redis", status: "failed", message: "could not remove the task's state", retriable: true }));
       }
 
-      results.push({ resource: "minio", status: "skipped", message: "object storage is not configured" });
+      results.push(outcome({ resource: "minio", status: "skipped", message: "object storage is not configured" }));
 
       const failed = results.filter((result) => result.status === "failed");
       const attempted = results.filter((result) => result.status !== "skipped");
       const overall = failed.length === 0 ? "success" : failed.length === attempted.length ? "failed" : "partial_failed";
       const warnings = failed.map((result) => `${result.resource}: ${result.message}`);
-      return { status: overall, results, ...(warnings.length > 0 ? { warnings } : {}), timestamp: new Date().toISOString() } as const;
+      return { status: overall, results, warnings: warnings.length > 0 ? warnings : null, timestamp: new Date().toISOString() } as const;
     },
   );
 }

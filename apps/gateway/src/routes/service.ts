@@ -1,3 +1,4 @@
+import { maskSecretsInText } from "@wf/context";
 import { z } from "zod";
 import { commonErrors } from "../schemas/tasks.js";
 import type { GatewayDeps, ZodApp } from "../deps.js";
@@ -6,8 +7,27 @@ import { groupByService } from "../nodes/group-by-service.js";
 /** `service` of the health answer. */
 const HEALTH_SERVICE = "wf-gateway";
 
-/** `GET /v1/tasks/supported-tasks`, `GET /v1/tasks/health` and `GET /livez`. */
+/** The original's health fields: its queue's broker (the queues' Redis) and its object store. */
+const ORIGINAL_FIELDS = {
+  celery_broker: z.string().describe("The job queues' Redis (password masked), as the original names its broker"),
+  minio_service: z.string().describe("The object store: \"not configured\" (wf keeps outputs on the shared root)"),
+};
+
+/** `GET /`, `GET /v1/tasks/supported-tasks`, `GET /v1/tasks/health` and `GET /livez`. */
 export function registerServiceRoutes(app: ZodApp, deps: GatewayDeps): void {
+  app.get(
+    "/",
+    {
+      schema: {
+        operationId: "getRoot",
+        summary: "A one-line answer that the gateway runs, as the original's root",
+        tags: ["service"],
+        response: { 200: z.object({ message: z.string() }).meta({ id: "RootResponse", example: { message: "wf gateway is running." } }) },
+      },
+    },
+    async () => ({ message: "wf gateway is running." }),
+  );
+
   app.get(
     "/v1/tasks/supported-tasks",
     {
@@ -48,11 +68,11 @@ export function registerServiceRoutes(app: ZodApp, deps: GatewayDeps): void {
         tags: ["service"],
         response: {
           200: z
-            .object({ status: z.literal("healthy"), service: z.string(), redis: z.literal("up") })
-            .meta({ id: "HealthResponse", example: { status: "healthy", service: "wf-gateway", redis: "up" } }),
+            .object({ status: z.literal("healthy"), service: z.string(), redis: z.literal("up"), ...ORIGINAL_FIELDS })
+            .meta({ id: "HealthResponse", example: { status: "healthy", service: "wf-gateway", redis: "up", celery_broker: "redis://127.0.0.1:6379", minio_service: "not configured" } }),
           503: z
-            .object({ status: z.literal("unhealthy"), service: z.string(), redis: z.literal("down"), error: z.string() })
-            .meta({ id: "UnhealthyResponse", example: { status: "unhealthy", service: "wf-gateway", redis: "down", error: "Redis is unreachable" } }),
+            .object({ status: z.literal("unhealthy"), service: z.string(), redis: z.literal("down"), error: z.string(), ...ORIGINAL_FIELDS })
+            .meta({ id: "UnhealthyResponse", example: { status: "unhealthy", service: "wf-gateway", redis: "down", error: "Redis is unreachable", celery_broker: "redis://127.0.0.1:6379", minio_service: "not configured" } }),
         },
       },
     },
@@ -61,9 +81,10 @@ export function registerServiceRoutes(app: ZodApp, deps: GatewayDeps): void {
         () => true,
         () => false,
       );
+      const original = { celery_broker: deps.queueUrl === undefined ? "not configured" : maskSecretsInText(deps.queueUrl), minio_service: "not configured" };
       return up
-        ? reply.status(200).send({ status: "healthy", service: HEALTH_SERVICE, redis: "up" })
-        : reply.status(503).send({ status: "unhealthy", service: HEALTH_SERVICE, redis: "down", error: "Redis is unreachable" });
+        ? reply.status(200).send({ status: "healthy", service: HEALTH_SERVICE, redis: "up", ...original })
+        : reply.status(503).send({ status: "unhealthy", service: HEALTH_SERVICE, redis: "down", error: "Redis is unreachable", ...original });
     },
   );
 

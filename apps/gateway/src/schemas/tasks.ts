@@ -78,9 +78,9 @@ const SingleNodeResultSchema = z
   task_name: z.string(),
   status: z.enum(STAGE_STATUSES).nullable(),
   input_params: z.record(z.string(), z.unknown()).nullable(),
-  output: z.record(z.string(), z.unknown()).nullable(),
+  output: z.record(z.string(), z.unknown()).describe("{} while the node has no output (pending, running, failed), as the original answers"),
   error: z.string().nullable(),
-  duration: z.number().nullable(),
+  duration: z.number().describe("Seconds the node ran; 0 until it has finished"),
   })
   .meta({ id: "SingleNodeResult" });
 
@@ -169,20 +169,22 @@ export const DeleteTaskResponseSchema = z.object({
       resource: z.enum(DELETE_RESOURCES),
       status: z.enum(["deleted", "skipped", "failed"]),
       message: z.string(),
-      retriable: z.boolean().optional(),
+      retriable: z.boolean().nullable().describe("Whether trying again may help; null when there is nothing to retry"),
+      details: z.record(z.string(), z.unknown()).nullable().describe("More about the outcome; null when there is nothing to say"),
     }),
   ),
-  warnings: z.array(z.string()).optional(),
+  warnings: z.array(z.string()).nullable().describe("One line per resource that failed; null when none did"),
   timestamp: z.string(),
 }).meta({
   id: "DeleteTaskResponse",
   example: {
     status: "success",
     results: [
-      { resource: "local_directory", status: "deleted", message: "removed /share/workflows/tasks/task-5f0c…" },
-      { resource: "redis", status: "deleted", message: "removed 1 node key" },
-      { resource: "minio", status: "skipped", message: "no object storage is configured" },
+      { resource: "local_directory", status: "deleted", message: "removed /share/workflows/tasks/task-5f0c…", retriable: null, details: null },
+      { resource: "redis", status: "deleted", message: "removed 1 node key(s) and 1 queue job(s)", retriable: null, details: { node_keys: 1, queue_jobs: 1 } },
+      { resource: "minio", status: "skipped", message: "object storage is not configured", retriable: null, details: null },
     ],
+    warnings: null,
     timestamp: "2026-11-30T12:00:05.000Z",
   },
 });

@@ -126,6 +126,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A one-line answer that the gateway runs, as the original's root */
+        get: operations["getRoot"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/tasks/supported-tasks": {
         parameters: {
             query?: never;
@@ -299,11 +316,13 @@ export interface components {
             input_params: {
                 [key: string]: unknown;
             } | null;
+            /** @description {} while the node has no output (pending, running, failed), as the original answers */
             output: {
                 [key: string]: unknown;
-            } | null;
+            };
             error: string | null;
-            duration: number | null;
+            /** @description Seconds the node ran; 0 until it has finished */
+            duration: number;
         };
         ReuseInfoInput: {
             /** @enum {boolean} */
@@ -488,19 +507,29 @@ export interface components {
          *         {
          *           "resource": "local_directory",
          *           "status": "deleted",
-         *           "message": "removed /share/workflows/tasks/task-5f0c…"
+         *           "message": "removed /share/workflows/tasks/task-5f0c…",
+         *           "retriable": null,
+         *           "details": null
          *         },
          *         {
          *           "resource": "redis",
          *           "status": "deleted",
-         *           "message": "removed 1 node key"
+         *           "message": "removed 1 node key(s) and 1 queue job(s)",
+         *           "retriable": null,
+         *           "details": {
+         *             "node_keys": 1,
+         *             "queue_jobs": 1
+         *           }
          *         },
          *         {
          *           "resource": "minio",
          *           "status": "skipped",
-         *           "message": "no object storage is configured"
+         *           "message": "object storage is not configured",
+         *           "retriable": null,
+         *           "details": null
          *         }
          *       ],
+         *       "warnings": null,
          *       "timestamp": "2026-11-30T12:00:05.000Z"
          *     }
          */
@@ -513,9 +542,15 @@ export interface components {
                 /** @enum {string} */
                 status: "deleted" | "skipped" | "failed";
                 message: string;
-                retriable?: boolean;
+                /** @description Whether trying again may help; null when there is nothing to retry */
+                retriable: boolean | null;
+                /** @description More about the outcome; null when there is nothing to say */
+                details: {
+                    [key: string]: unknown;
+                } | null;
             }[];
-            warnings?: string[];
+            /** @description One line per resource that failed; null when none did */
+            warnings: string[] | null;
             timestamp: string;
         };
         /**
@@ -618,6 +653,14 @@ export interface components {
         };
         /**
          * @example {
+         *       "message": "wf gateway is running."
+         *     }
+         */
+        RootResponseInput: {
+            message: string;
+        };
+        /**
+         * @example {
          *       "supported_tasks": {
          *         "ffmpeg": [
          *           "ffmpeg.extract_audio",
@@ -639,7 +682,9 @@ export interface components {
          * @example {
          *       "status": "healthy",
          *       "service": "wf-gateway",
-         *       "redis": "up"
+         *       "redis": "up",
+         *       "celery_broker": "redis://127.0.0.1:6379",
+         *       "minio_service": "not configured"
          *     }
          */
         HealthResponseInput: {
@@ -648,13 +693,19 @@ export interface components {
             service: string;
             /** @enum {string} */
             redis: "up";
+            /** @description The job queues' Redis (password masked), as the original names its broker */
+            celery_broker: string;
+            /** @description The object store: "not configured" (wf keeps outputs on the shared root) */
+            minio_service: string;
         };
         /**
          * @example {
          *       "status": "unhealthy",
          *       "service": "wf-gateway",
          *       "redis": "down",
-         *       "error": "Redis is unreachable"
+         *       "error": "Redis is unreachable",
+         *       "celery_broker": "redis://127.0.0.1:6379",
+         *       "minio_service": "not configured"
          *     }
          */
         UnhealthyResponseInput: {
@@ -664,6 +715,10 @@ export interface components {
             /** @enum {string} */
             redis: "down";
             error: string;
+            /** @description The job queues' Redis (password masked), as the original names its broker */
+            celery_broker: string;
+            /** @description The object store: "not configured" (wf keeps outputs on the shared root) */
+            minio_service: string;
         };
         /**
          * @example {
@@ -830,11 +885,13 @@ export interface components {
             input_params: {
                 [key: string]: unknown;
             } | null;
+            /** @description {} while the node has no output (pending, running, failed), as the original answers */
             output: {
                 [key: string]: unknown;
-            } | null;
+            };
             error: string | null;
-            duration: number | null;
+            /** @description Seconds the node ran; 0 until it has finished */
+            duration: number;
         };
         ReuseInfo: {
             /** @enum {boolean} */
@@ -1019,19 +1076,29 @@ export interface components {
          *         {
          *           "resource": "local_directory",
          *           "status": "deleted",
-         *           "message": "removed /share/workflows/tasks/task-5f0c…"
+         *           "message": "removed /share/workflows/tasks/task-5f0c…",
+         *           "retriable": null,
+         *           "details": null
          *         },
          *         {
          *           "resource": "redis",
          *           "status": "deleted",
-         *           "message": "removed 1 node key"
+         *           "message": "removed 1 node key(s) and 1 queue job(s)",
+         *           "retriable": null,
+         *           "details": {
+         *             "node_keys": 1,
+         *             "queue_jobs": 1
+         *           }
          *         },
          *         {
          *           "resource": "minio",
          *           "status": "skipped",
-         *           "message": "no object storage is configured"
+         *           "message": "object storage is not configured",
+         *           "retriable": null,
+         *           "details": null
          *         }
          *       ],
+         *       "warnings": null,
          *       "timestamp": "2026-11-30T12:00:05.000Z"
          *     }
          */
@@ -1044,9 +1111,15 @@ export interface components {
                 /** @enum {string} */
                 status: "deleted" | "skipped" | "failed";
                 message: string;
-                retriable?: boolean;
+                /** @description Whether trying again may help; null when there is nothing to retry */
+                retriable: boolean | null;
+                /** @description More about the outcome; null when there is nothing to say */
+                details: {
+                    [key: string]: unknown;
+                } | null;
             }[];
-            warnings?: string[];
+            /** @description One line per resource that failed; null when none did */
+            warnings: string[] | null;
             timestamp: string;
         };
         /**
@@ -1149,6 +1222,14 @@ export interface components {
         };
         /**
          * @example {
+         *       "message": "wf gateway is running."
+         *     }
+         */
+        RootResponse: {
+            message: string;
+        };
+        /**
+         * @example {
          *       "supported_tasks": {
          *         "ffmpeg": [
          *           "ffmpeg.extract_audio",
@@ -1170,7 +1251,9 @@ export interface components {
          * @example {
          *       "status": "healthy",
          *       "service": "wf-gateway",
-         *       "redis": "up"
+         *       "redis": "up",
+         *       "celery_broker": "redis://127.0.0.1:6379",
+         *       "minio_service": "not configured"
          *     }
          */
         HealthResponse: {
@@ -1179,13 +1262,19 @@ export interface components {
             service: string;
             /** @enum {string} */
             redis: "up";
+            /** @description The job queues' Redis (password masked), as the original names its broker */
+            celery_broker: string;
+            /** @description The object store: "not configured" (wf keeps outputs on the shared root) */
+            minio_service: string;
         };
         /**
          * @example {
          *       "status": "unhealthy",
          *       "service": "wf-gateway",
          *       "redis": "down",
-         *       "error": "Redis is unreachable"
+         *       "error": "Redis is unreachable",
+         *       "celery_broker": "redis://127.0.0.1:6379",
+         *       "minio_service": "not configured"
          *     }
          */
         UnhealthyResponse: {
@@ -1195,6 +1284,10 @@ export interface components {
             /** @enum {string} */
             redis: "down";
             error: string;
+            /** @description The job queues' Redis (password masked), as the original names its broker */
+            celery_broker: string;
+            /** @description The object store: "not configured" (wf keeps outputs on the shared root) */
+            minio_service: string;
         };
         /**
          * @example {
@@ -1900,6 +1993,26 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getRoot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RootResponse"];
                 };
             };
         };
