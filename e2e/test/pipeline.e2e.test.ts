@@ -133,14 +133,23 @@ describe("pipelines: a task's nodes in one request", () => {
     expect(mine[0]).toMatchObject({ status: "completed", result: { task_name: "pipe.join" } });
   });
 
-  it("fan-in race, 200 times: two dependencies ending at the same moment start exactly one job of D", async () => {
+  it("fan-in race, 200 times, on two worker processes: two dependencies ending at the same moment start exactly one job of D", async () => {
     const ids = Array.from({ length: 200 }, (_, i) => `task-fanin-${Date.now()}-${i}`);
-    // Ten pipelines at a time, so that many upstream pairs finish together on the worker's 8 slots.
-    for (let i = 0; i < ids.length; i += 10) {
-      const batch = ids.slice(i, i + 10);
-      await Promise.all(batch.map(async (taskId) => expect((await post(diamond(taskId))).status).toBe(200)));
-      await Promise.all(batch.map((taskId) => final(taskId)));
+    // A second worker process: B and C often end on different workers, each releasing D.
+    const second = await startWorkerProcess();
+    try {
+      // Ten pipelines at a time, so that many upstream pairs finish together.
+      for (let i = 0; i < ids.length; i += 10) {
+        const batch = ids.slice(i, i + 10);
+        await Promise.all(batch.map(async (taskId) => expect((await post(diamond(taskId))).status).toBe(200)));
+        await Promise.all(batch.map((taskId) => final(taskId)));
+      }
+    } finally {
+      await second.stop();
     }
+    // Both processes ran nodes: the race was between processes, not only within one.
+    const pids = new Set((await Promise.all(ids.map((taskId) => redis.lrange(`pipe-runs:${taskId}`, 0, -1)))).flat().map((entry) => entry.split(" ")[1]));
+    expect(pids.size).toBe(2);
     for (const taskId of ids) {
       const done = await result(taskId);
       expect(done.status, taskId).toBe("completed");
