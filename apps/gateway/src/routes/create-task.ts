@@ -89,7 +89,7 @@ export function registerCreateTask(app: ZodApp, deps: GatewayDeps): void {
         },
         request.log,
       );
-      const waitingFor = started.waiting.length > 0 ? (plan?.dependsOn ?? []).filter((name) => existing?.stages[name]?.status !== "SUCCESS") : [];
+      const waitingFor = started.waiting.get(taskName) ?? [];
       return waitingFor.length > 0
         ? { task_id: taskId, status: "pending" as const, message: `task is queued; the node starts once ${waitingFor.join(", ")} succeed${waitingFor.length === 1 ? "s" : ""}` }
         : { task_id: taskId, status: "pending" as const, message: "task is queued" };

@@ -53,8 +53,11 @@ export async function planNodes(deps: GatewayDeps, requested: readonly Requested
   const several = requested.length > 1;
   const problems: Problem[] = [];
   const planned: PlannedNode[] = [];
+  const theTask = taskId ? `task ${taskId}` : "a new task";
   const nowhere = (name: string): string =>
-    several ? `${name}, which is neither a node of this request nor a stage of ${taskId ? `task ${taskId}` : "the task"}` : `${name}, which ${taskId && task ? `task ${taskId} does not have` : "a new task does not have"}; submit the nodes it reads first, or together (POST /v1/tasks with nodes)`;
+    several
+      ? `${name}, which is neither a node of this request nor a stage of ${taskId ? theTask : "the task"}`
+      : `${name}, which ${theTask} does not have; submit the nodes it reads first, or together (POST /v1/tasks with nodes)`;
 
   for (const node of requested) {
     const name = node.task_name;

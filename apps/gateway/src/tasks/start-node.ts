@@ -65,8 +65,8 @@ export interface NodesRequest extends Omit<NodeRequest, "taskName" | "inputData"
 export interface StartedNodes {
   /** Nodes whose jobs were queued to run now. */
   queued: string[];
-  /** Nodes that wait for other stages (their jobs are held until those succeed). */
-  waiting: string[];
+  /** Nodes that wait for other stages (their jobs are held until those succeed), each with the stages it waits for. */
+  waiting: Map<string, string[]>;
 }
 
 /** Starts one node that depends on nothing: see {@link startNodes}. */
@@ -95,7 +95,8 @@ export async function startNodes(deps: GatewayDeps, request: NodesRequest, log: 
     // (randomBytes asks the system for every call).
     const jobId = `${taskId}.${node.taskName}.${randomUUID().slice(0, 8)}`;
     const history = jobHistoryAfter(node.previous);
-    const waiting = node.dependsOn.some((name) => request.stages[name]?.status !== "SUCCESS");
+    const waitingFor = node.dependsOn.filter((name) => request.stages[name]?.status !== "SUCCESS");
+    const waiting = waitingFor.length > 0;
     const pipelineFields = {
       ...(node.dependsOn.length > 0 || request.pipelineId ? { depends_on: [...node.dependsOn] } : {}),
       ...(request.pipelineId ? { pipeline_id: request.pipelineId } : {}),
@@ -120,7 +121,7 @@ export async function startNodes(deps: GatewayDeps, request: NodesRequest, log: 
       },
       error: null,
     };
-    return { node, view, jobId, waiting };
+    return { node, view, jobId, waiting, waitingFor };
   });
   if (principal.kind === "team" && deps.quotas) {
     const max = principal.entry.max_active_nodes ?? DEFAULT_MAX_ACTIVE_NODES;
@@ -183,6 +184,6 @@ export async function startNodes(deps: GatewayDeps, request: NodesRequest, log: 
   }
   return {
     queued: starting.filter((entry) => !entry.waiting).map((entry) => entry.node.taskName),
-    waiting: starting.filter((entry) => entry.waiting).map((entry) => entry.node.taskName),
+    waiting: new Map(starting.filter((entry) => entry.waiting).map((entry) => [entry.node.taskName, entry.waitingFor])),
   };
 }

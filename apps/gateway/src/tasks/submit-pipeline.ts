@@ -42,7 +42,7 @@ export async function submitPipeline(deps: GatewayDeps, submission: PipelineSubm
   const toStart = planned.filter((node) => kept(node.taskName) === undefined);
   const started =
     toStart.length === 0
-      ? { queued: [], waiting: [] }
+      ? { queued: [], waiting: new Map<string, string[]>() }
       : await startNodes(
           deps,
           {
@@ -58,11 +58,10 @@ export async function submitPipeline(deps: GatewayDeps, submission: PipelineSubm
           },
           log,
         );
-  const waiting = new Set(started.waiting);
   const nodes: NodeOutcome[] = planned.map((node) => {
-    const state = kept(node.taskName) ?? (waiting.has(node.taskName) ? "waiting" : "queued");
-    const waitingFor = state === "waiting" ? node.dependsOn.filter((name) => stages[name]?.status !== "SUCCESS") : [];
-    return { task_name: node.taskName, state, waiting_for: waitingFor };
+    const waitingFor = started.waiting.get(node.taskName);
+    const state = kept(node.taskName) ?? (waitingFor ? "waiting" : "queued");
+    return { task_name: node.taskName, state, waiting_for: waitingFor ?? [] };
   });
   const allReused = nodes.every((node) => node.state === "reused");
   const count = (state: NodeOutcome["state"]) => nodes.filter((node) => node.state === state).length;

@@ -138,7 +138,7 @@ export const splitAudioSegmentsNode = defineNode({
       // Only the last piece can be shorter than segment_seconds: dropped when under the minimum.
       const lastSeconds = written.length > 0 ? await probeDuration(ctx.tools.ffprobe, written.at(-1) as string, ctx.signal) : 0;
       const segments = input.min_segment_duration !== undefined && lastSeconds < input.min_segment_duration ? written.slice(0, -1) : written;
-      const totalDuration = round((segments.length - 1) * seconds + (segments.length === written.length ? lastSeconds : seconds));
+      const lengths = written.map((_, index) => (index === written.length - 1 ? lastSeconds : seconds)).slice(0, segments.length);
       const splitInfoFile = join(dir, "split_info.json");
       await writeFile(splitInfoFile, JSON.stringify({ split_mode: "fixed", segment_seconds: seconds, segments: segments.map((path, index) => ({ index, path })) }, null, 2));
       return {
@@ -146,7 +146,7 @@ export const splitAudioSegmentsNode = defineNode({
         total_segments: written.length,
         successful_segments: segments.length,
         failed_segments: 0,
-        total_duration: segments.length === 0 ? 0 : totalDuration,
+        total_duration: round(lengths.reduce((sum, length) => sum + length, 0)),
         processing_time: (Date.now() - startedAt) / 1000,
         split_info_file: splitInfoFile,
         segments_count: segments.length,
