@@ -240,6 +240,25 @@ describe("pipelines: a task's nodes in one request", () => {
     expect(await runs(taskId)).toEqual([]);
   });
 
+  it("a forced delete mid-pipeline stops the running node, removes every key and held job, and nothing starts afterwards", async () => {
+    const taskId = `task-force-delete-${Date.now()}`;
+    await post({
+      task_id: taskId,
+      nodes: [
+        { task_name: "pipe.slow", input_data: { ms: 30_000 } },
+        { task_name: "pipe.left", input_data: { value: "d" }, after: ["pipe.slow"] },
+      ],
+    });
+    await waitFor(async () => (await result(taskId)).context.stages["pipe.slow"]?.status === "IN_PROGRESS" || undefined, 10_000, "the slow node to start");
+    const deleted = await fetch(`${base}/v1/tasks/${taskId}/delete`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ force: true }) });
+    expect(((await deleted.json()) as { status: string }).status).toBe("success");
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    expect((await fetch(`${base}/v1/tasks/${taskId}/status`)).status).toBe(404);
+    // No state key, no pipeline hash, no queue job of either node is left; nothing ran.
+    expect((await redis.keys(`*${taskId}*`)).filter((key) => !key.startsWith("pipe-runs:"))).toEqual([]);
+    expect(await runs(taskId)).toEqual([]);
+  });
+
   it("a chain posted node by node, without polling: each node waits for the one it reads", async () => {
     const taskId = `task-chain-${Date.now()}`;
     const first = await post({ task_id: taskId, task_name: "pipe.source", input_data: { value: "n", ms: 500 } });

@@ -184,6 +184,12 @@ describe("worker", () => {
     expect(durations[1]).toBeCloseTo(2, 1);
     expect(durations[2]).toBeCloseTo(1, 1);
     expect(stage?.output?.["segment_count"]).toBe(3);
+    expect(stage?.output).toMatchObject({ total_segments: 3, successful_segments: 3, failed_segments: 0, audio_format: "wav", sample_rate: 16_000, channels: 1 });
+    expect(stage?.output?.["total_duration"] as number).toBeCloseTo(5, 0);
+
+    // min_segment_duration drops the shorter last piece; max_segment_duration caps the length.
+    const capped = await runNode("ffmpeg.split_audio_segments", { audio_path: long, segment_seconds: 3, max_segment_duration: 2, min_segment_duration: 1.5 });
+    expect(capped.stage?.output).toMatchObject({ segment_seconds: 2, total_segments: 3, successful_segments: 2, segments_count: 2, total_duration: 4 });
   });
 
   it("ffmpeg.extract_keyframes writes keyframe_sample_count evenly spaced JPEG frames into keyframe_dir", async () => {
