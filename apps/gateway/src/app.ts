@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
+import multipart from "@fastify/multipart";
 import Fastify, { type FastifyBaseLogger } from "fastify";
 import { jsonSchemaTransform, jsonSchemaTransformObject, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import type { Logger } from "pino";
@@ -14,6 +15,7 @@ import { dashboardRoot, serveDashboard } from "./dashboard/serve-dashboard.js";
 import { registerCancelTask } from "./routes/cancel-task.js";
 import { registerCreateTask } from "./routes/create-task.js";
 import { registerDeleteTask } from "./routes/delete-task.js";
+import { registerFileRoutes } from "./routes/files.js";
 import { registerListTasks } from "./routes/list-tasks.js";
 import { registerTaskEvents } from "./routes/task-events.js";
 import { registerRetryTask } from "./routes/retry-task.js";
@@ -68,6 +70,7 @@ export async function buildApp(deps: GatewayDeps, options: BuildAppOptions = {})
       tags: [
         { name: "tasks", description: "Tasks and their nodes" },
         { name: "service", description: "Health and capabilities" },
+        { name: "files", description: "Files in the object store (MinIO, S3), as the original's /v1/files" },
       ],
     },
     transform: jsonSchemaTransform,
@@ -75,6 +78,8 @@ export async function buildApp(deps: GatewayDeps, options: BuildAppOptions = {})
     transformObject: jsonSchemaTransformObject,
   });
   await app.register(swaggerUi, { routePrefix: "/docs" });
+  // Multipart bodies are parsed only by the upload route, as a stream (never buffered).
+  await app.register(multipart, { limits: { files: 1, fields: 0, parts: 1 } });
   // Where FastAPI serves it, for clients and tools of the original.
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   if (options.dashboard !== false) {
@@ -92,6 +97,7 @@ export async function buildApp(deps: GatewayDeps, options: BuildAppOptions = {})
   registerCancelTask(app, deps);
   registerRetryTask(app, deps);
   registerServiceRoutes(app, deps);
+  registerFileRoutes(app, deps);
   app.get("/metrics", { schema: { hide: true } }, async (_request, reply) =>
     reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
   );

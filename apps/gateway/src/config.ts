@@ -45,6 +45,8 @@ export const GatewayEnvSchema = z.object({
   WF_EVENT_STREAMS_MAX: z.coerce.number().int().min(1).max(10_000).default(100),
   /** Longest silence on a task event stream before a keep-alive comment (and a check that the task still exists). */
   WF_EVENT_KEEPALIVE_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
+  /** Largest file `POST /v1/files/upload` accepts, in bytes (streamed, never held in memory). */
+  WF_FILE_UPLOAD_MAX_BYTES: z.coerce.number().int().min(1).default(5 * 1024 ** 3),
   /** Serve the dashboard at `/ui/`. */
   WF_DASHBOARD: z.stringbool().default(true),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

@@ -1,3 +1,4 @@
+import type { ObjectStore } from "@wf/object-store";
 import type { ActiveNodes, RedisConnection, StateStore, TeamQuotas } from "@wf/state-redis";
 import type { AccessOptions } from "./auth/access-control.js";
 import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from "fastify";
@@ -17,6 +18,14 @@ export interface GatewayDeps {
   queueUrl?: string;
   /** Root of the task folders; must match the workers' `WF_SHARED_ROOT`. */
   sharedRoot: string;
+  /**
+   * The object store (MinIO, S3) the workers upload outputs to: serves `/v1/files`, is cleaned by
+   * task deletes and checked by the health route. Without it those routes answer 503 and
+   * `minio_service` is "not configured".
+   */
+  objectStore?: ObjectStore;
+  /** Largest `/v1/files/upload`, in bytes. Default 5 GiB. */
+  fileUploadMaxBytes?: number;
   /** The nodes workers have registered; the gateway accepts only these, with valid input. */
   nodes: NodeCatalog;
   /** Where callbacks may go; checked when a task is created and again before each delivery. */

@@ -5,6 +5,7 @@ import { isLoopbackHost } from "./auth/loopback.js";
 import { keysCreate } from "./cli/keys-create.js";
 import { closeServer } from "./shutdown/close-server.js";
 import { connectRedis, createActiveNodes, createTeamQuotas, createKeySpace, createNodeRegistry, createStateStore, keyLayoutFor } from "@wf/state-redis";
+import { openObjectStoreFromEnv } from "@wf/object-store";
 import { pino } from "pino";
 import { buildApp } from "./app.js";
 import { startCallbackDelivery } from "./callbacks/callback-delivery.js";
@@ -39,6 +40,7 @@ if (!keys && !isLoopbackHost(config.HOST) && !config.WF_ALLOW_ANONYMOUS) {
   fatal(new Error(`refusing to listen on ${config.HOST} without API keys: set WF_API_KEYS_FILE, or WF_ALLOW_ANONYMOUS=true to let anyone in`));
 }
 if (!keys) logger.warn({ host: config.HOST }, "no API keys configured: every client is anonymous and sees every task");
+const objectStore = await openObjectStoreFromEnv(process.env).catch((error: unknown) => fatal(new Error(`the object store is configured but cannot be used: ${error instanceof Error ? error.message : String(error)}`)));
 const cluster = config.WF_REDIS_CLUSTER;
 const redis = connectRedis(config.REDIS_URL, { cluster, mode: "fail-fast" });
 redis.on("error", (error: unknown) => logger.warn({ err: error }, "redis connection error"));
@@ -71,6 +73,7 @@ const app = await buildApp(
     redis,
     queueUrl: config.REDIS_URL,
     sharedRoot: config.WF_SHARED_ROOT,
+    ...(objectStore ? { objectStore, fileUploadMaxBytes: config.WF_FILE_UPLOAD_MAX_BYTES } : {}),
     nodes: createRegistryCatalog(createNodeRegistry({ redis, keyLayout })),
     callbackPolicy,
     active,
@@ -127,6 +130,7 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
       .then(() => Promise.all([callbacks.close(), reconciler.stop()]))
       .then(() => queues.close())
       .then(() => Promise.all([redis.quit(), callbackConnection.quit()]))
+      .then(() => objectStore?.close())
       .then(() => process.exit(0))
       .catch((error: unknown) => {
         logger.error({ err: error }, "unclean shutdown");

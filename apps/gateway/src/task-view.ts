@@ -29,6 +29,16 @@ export function viewResult(task: WorkflowContext): SingleNodeResult | null {
   return taskName ? buildSingleNodeResult(taskName, task.stages[taskName]) : null;
 }
 
+/**
+ * The files the task's nodes uploaded to the object store (`{name, url, type, size}`), every
+ * node's in stage order; `null` when none did (no store, or uploads turned off).
+ */
+export function minioFilesOf(task: WorkflowContext): Record<string, unknown>[] | null {
+  const files = Object.values(task.stages).flatMap((stage) => (Array.isArray(stage["minio_files"]) ? (stage["minio_files"] as Record<string, unknown>[]) : []));
+  if (files.length > 0) return files;
+  return Array.isArray(task["minio_files"]) ? (task["minio_files"] as Record<string, unknown>[]) : null;
+}
+
 /** The `/status` answer of a task, as the original shapes it. */
 export function statusBody(task: WorkflowContext) {
   const status = taskStatusOfView(task);
@@ -37,7 +47,7 @@ export function statusBody(task: WorkflowContext) {
     status,
     message: statusMessage(status, task.error),
     result: viewResult(task),
-    minio_files: task["minio_files"] ?? null,
+    minio_files: minioFilesOf(task),
     create_at: task.create_at ?? null,
     updated_at: task.updated_at ?? null,
     callback_status: typeof task["callback_status"] === "string" ? task["callback_status"] : null,

@@ -1,4 +1,5 @@
 import { formatIssues } from "@wf/context";
+import { openObjectStoreFromEnv } from "@wf/object-store";
 import { connectRedis, createKeySpace, keyLayoutFor } from "@wf/state-redis";
 import { pino } from "pino";
 import { WorkerEnvSchema } from "./config.js";
@@ -13,6 +14,11 @@ if (!env.success) {
 }
 const config = env.data;
 const logger = pino({ name: "wf-worker", level: config.LOG_LEVEL });
+const objectStore = await openObjectStoreFromEnv(process.env).catch((error: unknown) => {
+  logger.fatal({ err: error }, "the object store is configured but cannot be used; not starting");
+  process.exit(2);
+});
+if (objectStore) logger.info({ endpoint: objectStore.config.endpoint, bucket: objectStore.config.bucket }, "uploading node outputs to the object store");
 const redis = connectRedis(config.REDIS_URL, { cluster: config.WF_REDIS_CLUSTER, mode: "patient" });
 redis.on("error", (error: unknown) => logger.warn({ err: error }, "redis connection error"));
 const keyLayout = keyLayoutFor(redis);
@@ -37,6 +43,7 @@ const worker = await startWorker({
     timeoutMs: config.WF_INPUT_TIMEOUT_MS,
     policy: { allowPrivate: config.WF_INPUT_ALLOW_PRIVATE, allowedHosts: config.WF_INPUT_ALLOWED_HOSTS },
   },
+  objectStore,
   logger,
 });
 const metricsServer = await serveMetrics(worker.metrics.registry, config.WF_METRICS_PORT, config.WF_METRICS_HOST, () => worker.health());
@@ -51,6 +58,7 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     void worker
       .close()
       .then(() => redis.quit())
+      .then(() => objectStore?.close())
       .then(
         () =>
           new Promise((resolve) => {

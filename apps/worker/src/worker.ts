@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { CALLBACK_QUEUE, NodeJobDataSchema, advancePipeline, callbackJobOptions, createQueuePipelineJobs, queueNameOf, type CallbackJobData } from "@wf/protocol";
 import { createActiveNodes, createKeySpace, createStateStore, createWriteCoalescer, type KeyLayout, type RedisConnection } from "@wf/state-redis";
 import type { PipelineStep } from "@wf/context";
+import type { ObjectStore } from "@wf/object-store";
 import { Queue, Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import { pino, type Logger } from "pino";
@@ -57,6 +58,12 @@ export interface StartWorkerOptions {
   downloads?: Partial<DownloadLimits>;
   /** Also collect the process's own metrics (CPU, memory, event loop) in `RunningWorker.metrics`. Default false. */
   processMetrics?: boolean;
+  /**
+   * The object store (`@wf/object-store`): after a node succeeds, the files its output names in
+   * the task's folder are uploaded and the output gains `<field>_minio_url`; `s3://` inputs and
+   * upstream files this machine lacks are fetched from it. Default: none (outputs stay on disk).
+   */
+  objectStore?: ObjectStore;
   /** Test hook: waits this long between a node's SUCCESS and starting what waited for it. Default 0. */
   pauseAfterSuccessMs?: number;
 }
@@ -147,6 +154,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       await advancePipeline({ store, jobs: pipelineJobs }, taskId, callbackUrl, step);
     },
     pauseAfterSuccessMs: options.pauseAfterSuccessMs ?? 0,
+    objectStore: options.objectStore,
   };
   const running = new Map<string, NodeAbort>();
 

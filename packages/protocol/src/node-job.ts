@@ -13,6 +13,8 @@ export const NodeJobDataSchema = z.object({
   callback_url: z.string().nullish(),
   /** Folders the requesting team's inputs are confined to (within the worker's own roots). */
   input_roots: z.array(z.string()).optional(),
+  /** `false`: the request turned output uploads off (the worker's object store is not used for this node's outputs). */
+  upload_outputs: z.boolean().optional(),
   /**
    * The node's state exactly as the gateway wrote it with the job (a `WorkflowContext`, secrets
    * masked), so the worker starts without reading it back. The worker's first write still proves

@@ -4,3 +4,4 @@ export { startRedisCluster, type RedisClusterHandle } from "./redis-cluster.js";
 export { redisGlobalSetup } from "./global-setup.js";
 export { makeTestVideo, probeMedia, type MediaProbe } from "./media.js";
 export { waitFor } from "./wait-for.js";
+export { startS3Server, type S3ServerHandle } from "./s3-server.js";

@@ -43,7 +43,7 @@ export function registerCreateTask(app: ZodApp, deps: GatewayDeps): void {
       if ((existing || owner) && !canSee(request.principal, owner)) throw taskNotFound(taskId);
       if ("nodes" in body) {
         if (callback !== undefined) await assertCallbackUrl(callback, deps.callbackPolicy);
-        return submitPipeline(deps, { taskId, existing, owner, nodes: body.nodes, callbackUrl: callback ?? null, principal: request.principal }, request.log);
+        return submitPipeline(deps, { taskId, existing, owner, nodes: body.nodes, callbackUrl: callback ?? null, principal: request.principal, uploadOutputs: body.upload_outputs }, request.log);
       }
       const { task_name: taskName, input_data: inputData } = body;
       const [plan] = await planNodes(deps, [{ task_name: taskName, input_data: inputData }], existing);
@@ -82,6 +82,7 @@ export function registerCreateTask(app: ZodApp, deps: GatewayDeps): void {
           nodes: [{ taskName, inputData, dependsOn: plan?.dependsOn ?? [], previous: stage }],
           stages: existing?.stages ?? {},
           callbackUrl: callback ?? null,
+          uploadOutputs: body.upload_outputs,
           createAt: existing?.create_at,
           existingTask: existing !== null,
           principal: request.principal,

@@ -1,4 +1,6 @@
 import { isTerminalStageStatus } from "@wf/context";
+import { ObjectStoreError, taskObjectPrefix } from "@wf/object-store";
+import type { FastifyBaseLogger } from "fastify";
 import type { GatewayDeps, ZodApp } from "../deps.js";
 import { ApiError } from "../errors/api-error.js";
 import { DELETE_RESOURCES, DeleteTaskBodySchema, DeleteTaskResponseSchema, commonErrors, ErrorResponseSchema, TaskParamsSchema } from "../schemas/tasks.js";
@@ -22,6 +24,22 @@ type ResourceResult = {
 
 /** A resource outcome with the original's empty fields filled in. */
 const outcome = (result: Pick<ResourceResult, "resource" | "status" | "message"> & Partial<ResourceResult>): ResourceResult => ({ retriable: null, details: null, ...result });
+
+/** Removes every object under `<task_id>/` in the default bucket (the task's uploaded outputs and fetched inputs). */
+async function removeTaskObjects(deps: GatewayDeps, taskId: string, log: FastifyBaseLogger): Promise<ResourceResult> {
+  const store = deps.objectStore;
+  if (!store) return outcome({ resource: "minio", status: "skipped", message: "object storage is not configured" });
+  const prefix = taskObjectPrefix(taskId);
+  try {
+    const removed = await store.removePrefix(store.config.bucket, prefix);
+    if (removed === 0) return outcome({ resource: "minio", status: "skipped", message: `no objects under ${store.config.bucket}/${prefix}`, details: { bucket: store.config.bucket, prefix, objects: 0 } });
+    return outcome({ resource: "minio", status: "deleted", message: `removed ${removed} object(s) under ${store.config.bucket}/${prefix}`, details: { bucket: store.config.bucket, prefix, objects: removed } });
+  } catch (error) {
+    log.error({ err: error, taskId }, "could not remove the task's objects");
+    const retriable = error instanceof ObjectStoreError ? error.retriable : true;
+    return outcome({ resource: "minio", status: "failed", message: `could not remove the objects under ${store.config.bucket}/${prefix}: ${error instanceof Error ? error.message : String(error)}`, retriable, details: { bucket: store.config.bucket, prefix } });
+  }
+}
 
 /** `POST /v1/tasks/:id/delete`: removes the task's folder and every Redis key; reports per resource. */
 export function registerDeleteTask(app: ZodApp, deps: GatewayDeps): void {
@@ -77,7 +95,7 @@ export function registerDeleteTask(app: ZodApp, deps: GatewayDeps): void {
         results.push(outcome({ resource: "redis", status: "failed", message: "could not remove the task's state", retriable: true }));
       }
 
-      results.push(outcome({ resource: "minio", status: "skipped", message: "object storage is not configured" }));
+      results.push(await removeTaskObjects(deps, taskId, request.log));
 
       const failed = results.filter((result) => result.status === "failed");
       const attempted = results.filter((result) => result.status !== "skipped");

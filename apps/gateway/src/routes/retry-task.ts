@@ -73,11 +73,12 @@ export function registerRetryTask(app: ZodApp, deps: GatewayDeps): void {
       // The retry belongs to the task's team, also when an admin starts it.
       const owner = await ownerForCheck(deps.store, request.principal, taskId);
       const nodes = originals.map((original) => original.node);
+      const uploadOutputs = Object.values(task.stages).some((stage) => stage["upload_outputs"] === false) ? false : undefined;
       if (nodes.length === 1 && nodes[0]) {
         const [plan] = await planNodes(deps, nodes, null);
-        if (plan) await startNode(deps, { taskId: retryId, taskName: plan.taskName, inputData: plan.inputData, callbackUrl, existingTask: false, principal: request.principal, owner }, request.log);
+        if (plan) await startNode(deps, { taskId: retryId, taskName: plan.taskName, inputData: plan.inputData, callbackUrl, existingTask: false, principal: request.principal, owner, uploadOutputs }, request.log);
       } else {
-        await submitPipeline(deps, { taskId: retryId, existing: null, owner, nodes, callbackUrl, principal: request.principal }, request.log);
+        await submitPipeline(deps, { taskId: retryId, existing: null, owner, nodes, callbackUrl, principal: request.principal, uploadOutputs }, request.log);
       }
       return { task_id: retryId, status: "pending" as const, message: "retry queued", retry_of: taskId };
     }),

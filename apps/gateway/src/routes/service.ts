@@ -7,10 +7,22 @@ import { groupByService } from "../nodes/group-by-service.js";
 /** `service` of the health answer. */
 const HEALTH_SERVICE = "wf-gateway";
 
+/** The object store's part of the health answer: its `minio_service` word, and an error when it is down. */
+async function objectStoreHealth(deps: GatewayDeps): Promise<{ state: string; error?: string }> {
+  if (!deps.objectStore) return { state: "not configured" };
+  try {
+    await deps.objectStore.check(2_000);
+    return { state: "healthy" };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return { state: `unhealthy: ${reason}`, error: `the object store is unavailable: ${reason}` };
+  }
+}
+
 /** The original's health fields: its queue's broker (the queues' Redis) and its object store. */
 const ORIGINAL_FIELDS = {
   celery_broker: z.string().describe("The job queues' Redis (password masked), as the original names its broker"),
-  minio_service: z.string().describe("The object store: \"not configured\" (wf keeps outputs on the shared root)"),
+  minio_service: z.string().describe('The object store: "not configured" (outputs stay on the shared root), "healthy", or "unhealthy: <reason>"'),
 };
 
 /** `GET /`, `GET /v1/tasks/supported-tasks`, `GET /v1/tasks/health` and `GET /livez`. */
@@ -68,7 +80,13 @@ export function registerServiceRoutes(app: ZodApp, deps: GatewayDeps): void {
         tags: ["service"],
         response: {
           200: z
-            .object({ status: z.literal("healthy"), service: z.string(), redis: z.literal("up"), ...ORIGINAL_FIELDS })
+            .object({
+              status: z.enum(["healthy", "degraded"]).describe("degraded: Redis is up but the object store is not (see error)"),
+              service: z.string(),
+              redis: z.literal("up"),
+              error: z.string().optional().describe("Which part is down, when degraded"),
+              ...ORIGINAL_FIELDS,
+            })
             .meta({ id: "HealthResponse", example: { status: "healthy", service: "wf-gateway", redis: "up", celery_broker: "redis://127.0.0.1:6379", minio_service: "not configured" } }),
           503: z
             .object({ status: z.literal("unhealthy"), service: z.string(), redis: z.literal("down"), error: z.string(), ...ORIGINAL_FIELDS })
@@ -77,14 +95,18 @@ export function registerServiceRoutes(app: ZodApp, deps: GatewayDeps): void {
       },
     },
     async (_request, reply) => {
-      const up = await deps.redis.ping().then(
-        () => true,
-        () => false,
-      );
-      const original = { celery_broker: deps.queueUrl === undefined ? "not configured" : maskSecretsInText(deps.queueUrl), minio_service: "not configured" };
-      return up
-        ? reply.status(200).send({ status: "healthy", service: HEALTH_SERVICE, redis: "up", ...original })
-        : reply.status(503).send({ status: "unhealthy", service: HEALTH_SERVICE, redis: "down", error: "Redis is unreachable", ...original });
+      const [up, store] = await Promise.all([
+        deps.redis.ping().then(
+          () => true,
+          () => false,
+        ),
+        objectStoreHealth(deps),
+      ]);
+      const original = { celery_broker: deps.queueUrl === undefined ? "not configured" : maskSecretsInText(deps.queueUrl), minio_service: store.state };
+      if (!up) return reply.status(503).send({ status: "unhealthy", service: HEALTH_SERVICE, redis: "down", error: "Redis is unreachable", ...original });
+      // The task routes still work without the store (uploads fail their nodes): stay ready, say it.
+      if (store.error) return reply.status(200).send({ status: "degraded", service: HEALTH_SERVICE, redis: "up", error: store.error, ...original });
+      return reply.status(200).send({ status: "healthy", service: HEALTH_SERVICE, redis: "up", ...original });
     },
   );
 

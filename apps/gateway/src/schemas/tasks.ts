@@ -16,6 +16,7 @@ export const CreateNodeBodySchema = z
     task_name: TaskNameSchema.describe("The node to run, <service>.<function>"),
     task_id: TaskIdSchema.nullish().describe("Reuse or extend an existing task; generated as task-<uuid> when absent or null"),
     callback: CallbackSchema,
+    upload_outputs: z.boolean().optional().describe("false: keep this request's outputs off the object store (default: uploaded when the workers have one)"),
     input_data: z.record(z.string(), z.unknown()).describe("The node's input, validated against its schema"),
   })
   .meta({ id: "CreateNodeBody", example: { task_name: "ffmpeg.extract_audio", input_data: { video_path: "/share/workflows/inputs/demo.mp4" } } });
@@ -43,6 +44,7 @@ export const CreatePipelineBodySchema = z
   .object({
     task_id: TaskIdSchema.nullish().describe("Run the pipeline on this task (its SUCCESS nodes are reused); generated as task-<uuid> when absent or null"),
     callback: CallbackSchema,
+    upload_outputs: z.boolean().optional().describe("false: keep this request's outputs off the object store (default: uploaded when the workers have one)"),
     nodes: z
       .array(PipelineNodeSchema)
       .min(1)
@@ -122,9 +124,9 @@ export const TaskStatusResponseSchema = z.object({
   message: z.string(),
   result: SingleNodeResultSchema.nullable(),
   minio_files: z
-    .array(z.record(z.string(), z.string()))
+    .array(z.object({ name: z.string(), url: z.string(), type: z.string(), size: z.number().optional() }).loose())
     .nullable()
-    .describe("Files uploaded to object storage ({name, url, type}, as the original lists them); null: none (wf keeps outputs on the shared root)"),
+    .describe("Files the task's nodes uploaded to the object store ({name, url, type, size}, as the original lists them); null: none (no store configured, or uploads turned off)"),
   create_at: z.string().nullable(),
   updated_at: z.string().nullable(),
   callback_status: z.string().nullable(),

@@ -4,6 +4,7 @@ import { UrlPolicyError, advancePipeline, checkPublicUrl, type UrlPolicy } from 
 import type { FastifyBaseLogger } from "fastify";
 import type { GatewayDeps } from "../deps.js";
 import { ownerOf, type Principal } from "../auth/principal.js";
+import { checkObjectInputs } from "../files/object-inputs.js";
 import { ApiError, taskNotFound } from "../errors/api-error.js";
 import { RECONCILE_DEFAULTS } from "../reconcile/reconciler.js";
 import { taskFolder } from "../storage/task-folder.js";
@@ -30,6 +31,8 @@ export interface NodeRequest {
   existingTask: boolean;
   /** The node's stage this attempt replaces, if any: its jobs are remembered for deletion. */
   previous?: StageExecution | undefined;
+  /** `false`: the request turned output uploads off. */
+  uploadOutputs?: boolean | undefined;
 }
 
 /** Refuses a callback URL the policy does not allow: 400 `INVALID_CALLBACK_URL`, naming the rule. */
@@ -86,6 +89,7 @@ export async function startNode(deps: GatewayDeps, request: NodeRequest, log: Fa
  */
 export async function startNodes(deps: GatewayDeps, request: NodesRequest, log: FastifyBaseLogger): Promise<StartedNodes> {
   const { taskId, principal } = request;
+  for (const node of request.nodes) await checkObjectInputs(deps.objectStore, deps.store, principal, taskId, node.taskName, node.inputData);
   const createAt = request.createAt ?? new Date().toISOString();
   const callbackUrl = request.callbackUrl === null ? null : maskSecretsInText(request.callbackUrl);
   const starting = request.nodes.map((node) => {
@@ -100,6 +104,8 @@ export async function startNodes(deps: GatewayDeps, request: NodesRequest, log: 
     const pipelineFields = {
       ...(node.dependsOn.length > 0 || request.pipelineId ? { depends_on: [...node.dependsOn] } : {}),
       ...(request.pipelineId ? { pipeline_id: request.pipelineId } : {}),
+      // Kept so a retry of the task keeps the request's choice.
+      ...(request.uploadOutputs === false ? { upload_outputs: false } : {}),
     };
     const view: WorkflowContext = {
       workflow_id: taskId,
@@ -157,6 +163,7 @@ export async function startNodes(deps: GatewayDeps, request: NodesRequest, log: 
             input_data: node.inputData,
             callback_url: request.callbackUrl,
             ...(inputRoots ? { input_roots: inputRoots } : {}),
+            ...(request.uploadOutputs === false ? { upload_outputs: false } : {}),
             pending_view: view,
           },
           jobId,

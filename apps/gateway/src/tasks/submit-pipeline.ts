@@ -15,6 +15,8 @@ export interface PipelineSubmission {
   nodes: readonly RequestedNode[];
   callbackUrl: string | null;
   principal: Principal;
+  /** `false`: the request turned output uploads off. */
+  uploadOutputs?: boolean | undefined;
 }
 
 /** What became of one node of a pipeline request. */
@@ -55,6 +57,7 @@ export async function submitPipeline(deps: GatewayDeps, submission: PipelineSubm
             principal: submission.principal,
             owner: submission.owner,
             pipelineId: randomUUID().slice(0, 8),
+            uploadOutputs: submission.uploadOutputs,
           },
           log,
         );

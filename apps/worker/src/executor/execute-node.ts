@@ -1,12 +1,14 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { dependenciesOfStage, formatIssues, type PipelineStep, isTerminalStageStatus, maskSecrets, maskSecretsInText, safeParseWorkflowContext, taskFolderPath, tasksRoot, type StageExecution, type TaskStatus } from "@wf/context";
+import { dependenciesOfStage, formatIssues, type PipelineStep, isTerminalStageStatus, maskSecrets, maskSecretsInText, safeParseWorkflowContext, taskFolderPath, type StageExecution, type TaskStatus } from "@wf/context";
 import { type NodeJobData } from "@wf/protocol";
 import type { StateStore } from "@wf/state-redis";
 import type { Logger } from "pino";
 import type { NodeDefinition } from "../nodes/define-node.js";
-import { downloadInput, type DownloadLimits } from "../inputs/download-input.js";
-import { resolveLocalInput } from "../inputs/local-input.js";
+import type { ObjectStore } from "@wf/object-store";
+import type { DownloadLimits } from "../inputs/download-input.js";
+import { resolveInputReference } from "../inputs/resolve-reference.js";
+import { uploadNodeOutputs } from "../outputs/upload-outputs.js";
 import { NodeTimeoutError, startDeadline } from "./deadline.js";
 import type { NodeAbort } from "./node-abort.js";
 import { needsTaskState, resolveNodeInput } from "./resolve-input.js";
@@ -31,6 +33,11 @@ export interface ExecutorDeps {
   tools: { ffmpeg: string; ffprobe: string };
   /** Limits on http(s) inputs. */
   downloads: DownloadLimits;
+  /**
+   * Where node outputs are uploaded after a success (and store inputs are fetched from);
+   * nothing is uploaded without it.
+   */
+  objectStore?: ObjectStore | undefined;
   /** Time limit of a node that sets none (`defineNode({ timeoutMs })`). */
   nodeTimeoutMs: number;
   /** Called once a node with a callback URL has finished (SUCCESS or FAILED), to queue its callback. */
@@ -42,6 +49,13 @@ export interface ExecutorDeps {
   advancePipeline?: (taskId: string, callbackUrl: string | null, step?: PipelineStep) => Promise<void>;
   /** Test hook: waits this long between a node's SUCCESS and moving its pipeline on (a crash there is then easy to cause). */
   pauseAfterSuccessMs?: number;
+}
+
+/** The node's output with its files uploaded (when the worker has a store and neither the node nor the request opted out). */
+async function uploadOutputs(deps: ExecutorDeps, node: NodeDefinition, data: NodeJobData, input: unknown, output: Record<string, unknown>, signal: AbortSignal) {
+  if (!deps.objectStore || data.upload_outputs === false || node.uploads === false) return { output, files: [] };
+  const skip = new Set(typeof node.uploads?.skip === "function" ? node.uploads.skip(input) : (node.uploads?.skip ?? []));
+  return uploadNodeOutputs({ store: deps.objectStore, taskId: data.task_id, taskDir: taskFolderPath(deps.sharedRoot, data.task_id), output, skip, signal });
 }
 
 /** How a run ended. `SKIPPED`: the node was already finished or cancelled, so it did not run. */
@@ -81,7 +95,7 @@ export async function executeNode(
   }
 
   // Secrets never reach Redis: neither in the stage snapshot nor in the task's request copy.
-  const base = { ...stored, input_params: maskSecrets(stored.input_params) };
+  const base: typeof stored & { minio_files?: unknown } = { ...stored, input_params: maskSecrets(stored.input_params) };
   // The stage keeps the input the node ran with (placeholders resolved), secrets masked.
   const stageBase: Partial<StageExecution> = { ...storedStage, input_params: maskSecrets(data.input_data) };
   const write = (stage: StageExecution, status: TaskStatus, error: string | null = null) =>
@@ -167,18 +181,17 @@ export async function executeNode(
         return abort.signal;
       },
       tools: deps.tools,
-      resolveInput: (reference) =>
-        /^https?:\/\//i.test(reference)
-          ? downloadInput(reference, storageDir, deps.downloads, abort.signal)
-          : // A node may read its own task's files (an earlier node's output), never another task's.
-            resolveLocalInput(reference, deps.inputRoots, { own: storageDir, others: tasksRoot(deps.sharedRoot) }, data.input_roots),
+      resolveInput: (reference) => resolveInputReference(deps, { taskId, storageDir, teamRoots: data.input_roots }, reference, abort.signal),
       progress: async (percent) => {
         const progress = Math.max(0, Math.min(100, Math.round(percent)));
         await write({ status: "IN_PROGRESS", error: null, progress }, "running");
       },
     }));
+    const uploaded = await deadline.race(uploadOutputs(deps, node, data, input.data, { ...output }, abort.signal));
     const duration = (Date.now() - startedAt) / 1000;
-    const result = await writeFinal({ status: "SUCCESS", output: { ...output }, error: null, duration, progress: 100 }, "completed");
+    const minio = uploaded.files.length > 0 ? { minio_files: uploaded.files.map(({ name, url, type, size }) => ({ name, url, type, size })) } : {};
+    base.minio_files = minio.minio_files ?? null;
+    const result = await writeFinal({ status: "SUCCESS", output: uploaded.output, error: null, duration, progress: 100, ...minio }, "completed");
     if (!result.written) {
       logger.info({ refused: result.reason }, "node finished but was cancelled or deleted meanwhile; result dropped");
       return "CANCELLED";

@@ -20,8 +20,10 @@ export interface NodeContext {
   signal: AbortSignal;
   /**
    * Resolves an input reference to a local file the node may read: a path under the configured
-   * input roots (symlinks resolved), or an http(s) URL, downloaded into the task's folder within
-   * the size and time limits. Throws an `InputError` otherwise.
+   * input roots (symlinks resolved); an http(s) URL or an object-store reference (`s3://`,
+   * `minio://`, the store's URLs), fetched into the task's folder within the size and time
+   * limits; or a file of this task written on another machine, fetched from the store. Throws an
+   * `InputError` otherwise.
    */
   resolveInput(reference: string): Promise<string>;
   /** Paths of the media tools the worker was configured with. */
@@ -54,6 +56,12 @@ export interface NodeDefinition<Input extends z.ZodType = z.ZodType, Output exte
    * and the node ends `FAILED` with "timed out after …", even if the handler ignores the signal.
    */
   readonly timeoutMs?: number;
+  /**
+   * Uploads of the node's outputs when the worker has an object store (by default every file or
+   * folder the output names inside the task's folder is uploaded): `false` uploads none, `skip`
+   * names output fields to leave out, or computes them from the input (an option of the node).
+   */
+  readonly uploads?: false | { readonly skip: readonly string[] | ((input: z.output<Input>) => readonly string[]) };
   /** Runs the node; the resolved value becomes the stage's `output`. Throw to fail the node. */
   run(input: z.output<Input>, context: NodeContext): Promise<Output>;
 }

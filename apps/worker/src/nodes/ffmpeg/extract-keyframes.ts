@@ -31,17 +31,18 @@ const exists = (path: string): Promise<boolean> => stat(path).then(
  */
 export const extractKeyframesNode = defineNode({
   name: "ffmpeg.extract_keyframes",
-  // Strict: an option the node does not know is a 400, never accepted and ignored. The original's
-  // object-storage options are refused (false, their default, is accepted): wf keeps keyframes on
-  // the shared root until object storage lands.
+  // Strict: an option the node does not know is a 400, never accepted and ignored. wf uploads
+  // every frame as its own object (when the worker has a store), so the original's archive and
+  // delete-after-upload options are refused (false, their default, is accepted).
   input: z.strictObject({
     video_path: z.string().min(1).describe("Absolute path of the video under an allowed input root, or an http(s) URL"),
     keyframe_sample_count: z.number().int().min(1).max(1000).optional().describe("Number of frames (default 100)"),
     count: z.number().int().min(1).max(1000).optional().describe("Deprecated alias of keyframe_sample_count"),
-    upload_keyframes_to_minio: z.literal(false).optional().describe("Not supported yet (object storage is not configured): only false is accepted"),
-    delete_local_keyframes_after_upload: z.literal(false).optional().describe("Not supported yet: only false is accepted"),
-    compress_keyframes_before_upload: z.literal(false).optional().describe("Not supported yet: only false is accepted"),
+    upload_keyframes_to_minio: z.boolean().optional().describe("false: keep the frames off the object store; absent or true: uploaded when the worker has one"),
+    delete_local_keyframes_after_upload: z.literal(false).optional().describe("Not supported: only false is accepted"),
+    compress_keyframes_before_upload: z.literal(false).optional().describe("Not supported (each frame is uploaded as its own object): only false is accepted"),
   }),
+  uploads: { skip: (input) => (input.upload_keyframes_to_minio === false ? ["keyframe_dir", "frames"] : []) },
   async run(input, ctx) {
     const count = input.keyframe_sample_count ?? input.count ?? 100;
     const source = await ctx.resolveInput(input.video_path);
