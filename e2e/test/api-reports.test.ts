@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 
 const root = join(import.meta.dirname, "..", "..");
 const extractor = join(dirname(createRequire(join(root, "package.json")).resolve("@microsoft/api-extractor/package.json")), "bin", "api-extractor");
-const packages = ["packages/context", "packages/protocol", "packages/state-redis", "packages/client", "apps/gateway", "apps/worker"];
+const packages = ["packages/context", "packages/protocol", "packages/object-store", "packages/state-redis", "packages/client", "apps/gateway", "apps/worker"];
 
 describe("API reports", () => {
   it.each(packages)("%s matches its committed API report", async (dir) => {

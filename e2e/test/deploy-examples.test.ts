@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { GatewayEnvSchema } from "@wf/gateway";
+import { objectStoreConfigFromEnv } from "@wf/object-store";
 import { freePort, waitFor } from "@wf/testing";
 import { WorkerEnvSchema } from "@wf/worker";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -49,11 +50,12 @@ interface ComposeService {
   ports?: string[];
   volumes?: string[];
   secrets?: string[];
+  depends_on?: Record<string, unknown>;
 }
 
 interface K8sContainer {
   image: string;
-  env: { name: string; value: string }[];
+  env: { name: string; value?: string; valueFrom?: unknown }[];
   ports: { name: string; containerPort: number }[];
   volumeMounts: { name: string; mountPath: string }[];
   livenessProbe: { httpGet: { path: string; port: string } };
@@ -85,6 +87,8 @@ describe("deploy/Dockerfile, compose.yaml and the Kubernetes example agree with 
       expect(schemas[app].safeParse(env).success, JSON.stringify(env)).toBe(true);
       const config = schemas[app].parse(env);
       expect(service.volumes).toContain(`shared:${config.WF_SHARED_ROOT}`);
+      expect(objectStoreConfigFromEnv(env)?.endpoint, `${app} uploads to the compose file's MinIO`).toBe("http://minio:9000");
+      expect(service.depends_on).toHaveProperty("minio");
       expect(stages[app]?.expose).toContain(listenPort(app, env));
       for (const port of service.ports ?? []) expect(Number(port.split(":").at(-1))).toBe(listenPort(app, env));
     }
@@ -93,16 +97,19 @@ describe("deploy/Dockerfile, compose.yaml and the Kubernetes example agree with 
     expect(compose.services["gateway"]?.secrets).toContain(secret);
     expect(compose.secrets).toHaveProperty(secret as string);
     expect(compose.services["redis"]).toBeDefined();
+    expect(compose.services["minio"]?.image).toMatch(/^minio\/minio:RELEASE\./);
   });
 
   it("kubernetes: each container's environment passes its schema; ports, mounts and probes line up", async () => {
     const stages = await dockerStages();
     for (const [app, container] of Object.entries(await k8sContainers()) as [App, K8sContainer][]) {
       expect(container.image).toMatch(new RegExp(`^wf/${app}:`));
-      const env = Object.fromEntries(container.env.map(({ name, value }) => [name, value]));
+      // A value from a Secret stands in as a placeholder: the schema checks that it is set.
+      const env = Object.fromEntries(container.env.map(({ name, value, valueFrom }) => [name, value ?? (valueFrom ? "from-a-secret" : "")]));
       const unknown = Object.keys(env).filter((name) => !(name in schemas[app].shape));
       expect(unknown, `${app} variables the app does not read`).toEqual([]);
       const config = schemas[app].parse({ ...stages[app]?.env, ...env });
+      expect(objectStoreConfigFromEnv(env)?.bucket).toBe("yivideo");
       expect(container.volumeMounts.map((mount) => mount.mountPath)).toContain(config.WF_SHARED_ROOT);
       const port = listenPort(app, { ...stages[app]?.env, ...env });
       for (const probe of [container.livenessProbe, container.readinessProbe]) {

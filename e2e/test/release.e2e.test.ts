@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, "..", "..");
-const PUBLIC = ["packages/context", "packages/protocol", "packages/state-redis", "packages/client", "apps/dashboard", "apps/gateway", "apps/worker"];
+const PUBLIC = ["packages/context", "packages/protocol", "packages/object-store", "packages/state-redis", "packages/client", "apps/dashboard", "apps/gateway", "apps/worker"];
 let work: string;
 let registry: string;
 let verdaccio: ChildProcess | undefined;

@@ -1,4 +1,5 @@
 import { resolve } from "node:path";
+import { ObjectStoreEnvSchema } from "@wf/object-store";
 import { z } from "zod";
 
 /** Environment of `wf-gateway`, validated at start-up. */
@@ -50,6 +51,8 @@ export const GatewayEnvSchema = z.object({
   /** Serve the dashboard at `/ui/`. */
   WF_DASHBOARD: z.stringbool().default(true),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** The object store: the original's MINIO_* settings or S3_* ones (see `@wf/object-store`); none when unset. */
+  ...ObjectStoreEnvSchema.shape,
 });
 
 /** Validated gateway configuration. */

@@ -1,4 +1,5 @@
 import { resolve } from "node:path";
+import { ObjectStoreEnvSchema } from "@wf/object-store";
 import { z } from "zod";
 
 const pathList = z
@@ -42,6 +43,8 @@ export const WorkerEnvSchema = z.object({
    */
   WF_LEGACY_KEYS: z.stringbool().default(false),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** The object store: the original's MINIO_* settings or S3_* ones (see `@wf/object-store`); none when unset. */
+  ...ObjectStoreEnvSchema.shape,
 });
 
 /** Validated worker configuration. */

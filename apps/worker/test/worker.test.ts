@@ -287,9 +287,9 @@ describe("worker", () => {
     expect(split.stage?.error).toMatch(/include_silence/);
     const unknown = await runNode("ffmpeg.split_audio_segments", { audio_path: video, speed_up: 2 });
     expect(unknown.stage?.error).toMatch(/speed_up/);
-    const upload = await runNode("ffmpeg.extract_keyframes", { video_path: video, keyframe_sample_count: 1, upload_keyframes_to_minio: true });
-    expect(upload.stage?.status).toBe("FAILED");
-    expect(upload.stage?.error).toMatch(/upload_keyframes_to_minio/);
+    const archive = await runNode("ffmpeg.extract_keyframes", { video_path: video, keyframe_sample_count: 1, compress_keyframes_before_upload: true });
+    expect(archive.stage?.status).toBe("FAILED");
+    expect(archive.stage?.error).toMatch(/compress_keyframes_before_upload/);
     const compression = await runNode("ffmpeg.extract_keyframes", { video_path: video, keyframe_sample_count: 1, keyframe_compression_format: "zip" });
     expect(compression.stage?.error).toMatch(/keyframe_compression_format/);
   });

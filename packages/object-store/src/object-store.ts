@@ -79,8 +79,8 @@ export interface ObjectStore {
   close(): void;
 }
 
-const PART_SIZE = 8 * 1024 * 1024;
-const QUEUE_SIZE = 4;
+const PART_SIZE = 5 * 1024 * 1024;
+const QUEUE_SIZE = 2;
 
 function iso(date: Date | undefined): string | null {
   return date ? date.toISOString() : null;
@@ -105,6 +105,7 @@ export function createObjectStore(config: ObjectStoreConfig): ObjectStore {
     credentials: { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey },
     forcePathStyle: config.forcePathStyle,
     maxAttempts: 3,
+    requestChecksumCalculation: "WHEN_REQUIRED",
     // No response bytes for this long is a dead connection (every transfer streams, so a slow
     // but moving one never trips it).
     requestHandler: { connectionTimeout: 5_000, requestTimeout: 60_000 },

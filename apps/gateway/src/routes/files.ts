@@ -2,6 +2,7 @@ import { rm, stat } from "node:fs/promises";
 import { isAbsolute, relative, resolve, sep } from "node:path";
 import { contentTypeOf, type ObjectRef } from "@wf/object-store";
 import { tasksRoot } from "@wf/context";
+import { z } from "zod";
 import type { GatewayDeps, ZodApp } from "../deps.js";
 import { ApiError } from "../errors/api-error.js";
 import { apiErrorOfStore, requireStore, resolveListPrefix, resolveObjectPath } from "../files/object-access.js";
@@ -102,7 +103,14 @@ export function registerFileRoutes(app: ZodApp, deps: GatewayDeps): void {
         tags: ["files"],
         params: ObjectPathParamsSchema,
         querystring: BucketQuerySchema,
-        response: { 416: ErrorResponseSchema, ...errors },
+        response: {
+          200: {
+            description: "The file's bytes (206 with Content-Range for a Range request)",
+            content: { "application/octet-stream": { schema: z.string().describe("The file").meta({ example: "<binary>" }) } },
+          },
+          416: ErrorResponseSchema,
+          ...errors,
+        },
       },
     },
     async (request, reply) => {

@@ -65,9 +65,9 @@ export const FileUrlQuerySchema = z.object({
 });
 
 /** Answer of `GET /v1/files/exists/<path>`. */
-export const ObjectExistsSchema = z.object({ file_path: z.string(), bucket: z.string(), exists: z.boolean() }).meta({ id: "FileExistsResponse" });
+export const ObjectExistsSchema = z.object({ file_path: z.string(), bucket: z.string(), exists: z.boolean() }).meta({ id: "FileExistsResponse", example: { file_path: "teams/team-a/videos/demo.mp4", bucket: "yivideo", exists: true } });
 
 /** Answer of `GET /v1/files/url/<path>`. */
 export const FileUrlResponseSchema = z
   .object({ file_path: z.string(), bucket: z.string(), download_url: z.string(), expires_in_hours: z.number() })
-  .meta({ id: "FileUrlResponse" });
+  .meta({ id: "FileUrlResponse", example: { file_path: "teams/team-a/videos/demo.mp4", bucket: "yivideo", download_url: "http://minio:9000/yivideo/teams/team-a/videos/demo.mp4?X-Amz-…", expires_in_hours: 24 } });

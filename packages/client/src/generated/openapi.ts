@@ -228,6 +228,142 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/files/upload": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Upload a file to the object store (multipart field `file`, streamed) */
+        post: operations["uploadFile"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/files/download/{*}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download a file from the object store (streamed; Range supported) */
+        get: operations["downloadFile"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/files/directories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a local folder under the shared root */
+        delete: operations["deleteDirectory"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/files/{*}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a file from the object store */
+        delete: operations["deleteFile"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/files/list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List files (a team key: its own folder) */
+        get: operations["listFiles"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/files/list/{*}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List files under a prefix */
+        get: operations["listFilesUnderPrefix"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/files/exists/{*}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether a file exists in the object store */
+        get: operations["fileExists"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/files/url/{*}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A presigned download link of a file */
+        get: operations["fileUrl"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -247,6 +383,8 @@ export interface components {
             task_id?: string | null;
             /** @description http(s) URL (at most 2048 characters, public unless allowed) that receives the result when the node (a pipeline: the whole task) finishes */
             callback?: string | null;
+            /** @description false: keep this request's outputs off the object store (default: uploaded when the workers have one) */
+            upload_outputs?: boolean;
             /** @description The node's input, validated against its schema */
             input_data: {
                 [key: string]: unknown;
@@ -296,6 +434,8 @@ export interface components {
             task_id?: string | null;
             /** @description http(s) URL (at most 2048 characters, public unless allowed) that receives the result when the node (a pipeline: the whole task) finishes */
             callback?: string | null;
+            /** @description false: keep this request's outputs off the object store (default: uploaded when the workers have one) */
+            upload_outputs?: boolean;
             /** @description The nodes, at most 64 */
             nodes: components["schemas"]["PipelineNodeInput"][];
         };
@@ -384,10 +524,15 @@ export interface components {
             status: "pending" | "running" | "completed" | "failed" | "cancelled";
             message: string;
             result: components["schemas"]["SingleNodeResultInput"] | null;
-            /** @description Files uploaded to object storage ({name, url, type}, as the original lists them); null: none (wf keeps outputs on the shared root) */
-            minio_files: {
-                [key: string]: string;
-            }[] | null;
+            /** @description Files the task's nodes uploaded to the object store ({name, url, type, size}, as the original lists them); null: none (no store configured, or uploads turned off) */
+            minio_files: ({
+                name: string;
+                url: string;
+                type: string;
+                size?: number;
+            } & {
+                [key: string]: unknown;
+            })[] | null;
             create_at: string | null;
             updated_at: string | null;
             callback_status: string | null;
@@ -449,10 +594,15 @@ export interface components {
             status: "pending" | "running" | "completed" | "failed" | "cancelled";
             message: string;
             result: components["schemas"]["SingleNodeResultInput"] | null;
-            /** @description Files uploaded to object storage ({name, url, type}, as the original lists them); null: none (wf keeps outputs on the shared root) */
-            minio_files: {
-                [key: string]: string;
-            }[] | null;
+            /** @description Files the task's nodes uploaded to the object store ({name, url, type, size}, as the original lists them); null: none (no store configured, or uploads turned off) */
+            minio_files: ({
+                name: string;
+                url: string;
+                type: string;
+                size?: number;
+            } & {
+                [key: string]: unknown;
+            })[] | null;
             create_at: string | null;
             updated_at: string | null;
             callback_status: string | null;
@@ -637,6 +787,95 @@ export interface components {
         };
         /**
          * @example {
+         *       "file_path": "videos/demo.mp4",
+         *       "bucket": "yivideo",
+         *       "download_url": "http://minio:9000/yivideo/videos/demo.mp4?X-Amz-…",
+         *       "size": 1048576,
+         *       "uploaded_at": "2026-12-01T12:00:00.000Z",
+         *       "content_type": "video/mp4"
+         *     }
+         */
+        FileUploadResponseInput: {
+            /** @description The object key the file was stored under */
+            file_path: string;
+            bucket: string;
+            /** @description Presigned GET link, valid 24 hours */
+            download_url: string;
+            size: number;
+            uploaded_at: string;
+            content_type: string;
+        };
+        /**
+         * @example {
+         *       "success": true,
+         *       "message": "file deleted: videos/demo.mp4",
+         *       "file_path": "videos/demo.mp4"
+         *     }
+         */
+        FileOperationResponseInput: {
+            success: boolean;
+            message: string;
+            file_path: string;
+        };
+        /**
+         * @example {
+         *       "prefix": "videos/",
+         *       "bucket": "yivideo",
+         *       "files": [
+         *         {
+         *           "file_path": "videos/demo.mp4",
+         *           "size": 1048576,
+         *           "last_modified": "2026-12-01T12:00:00.000Z",
+         *           "etag": "\"9b2c…\"",
+         *           "content_type": null
+         *         }
+         *       ],
+         *       "total_count": 1,
+         *       "truncated": false
+         *     }
+         */
+        FileListResponseInput: {
+            prefix: string;
+            bucket: string;
+            files: {
+                file_path: string;
+                size: number;
+                last_modified: string | null;
+                etag: string | null;
+                content_type: string | null;
+            }[];
+            total_count: number;
+            /** @description More files than limit are under the prefix */
+            truncated: boolean;
+        };
+        /**
+         * @example {
+         *       "file_path": "teams/team-a/videos/demo.mp4",
+         *       "bucket": "yivideo",
+         *       "exists": true
+         *     }
+         */
+        FileExistsResponseInput: {
+            file_path: string;
+            bucket: string;
+            exists: boolean;
+        };
+        /**
+         * @example {
+         *       "file_path": "teams/team-a/videos/demo.mp4",
+         *       "bucket": "yivideo",
+         *       "download_url": "http://minio:9000/yivideo/teams/team-a/videos/demo.mp4?X-Amz-…",
+         *       "expires_in_hours": 24
+         *     }
+         */
+        FileUrlResponseInput: {
+            file_path: string;
+            bucket: string;
+            download_url: string;
+            expires_in_hours: number;
+        };
+        /**
+         * @example {
          *       "task_id": "task-5f0c…-retry-1a2b3c4d",
          *       "status": "pending",
          *       "message": "retry queued",
@@ -688,14 +927,19 @@ export interface components {
          *     }
          */
         HealthResponseInput: {
-            /** @enum {string} */
-            status: "healthy";
+            /**
+             * @description degraded: Redis is up but the object store is not (see error)
+             * @enum {string}
+             */
+            status: "healthy" | "degraded";
             service: string;
             /** @enum {string} */
             redis: "up";
+            /** @description Which part is down, when degraded */
+            error?: string;
             /** @description The job queues' Redis (password masked), as the original names its broker */
             celery_broker: string;
-            /** @description The object store: "not configured" (wf keeps outputs on the shared root) */
+            /** @description The object store: "not configured" (outputs stay on the shared root), "healthy", or "unhealthy: <reason>" */
             minio_service: string;
         };
         /**
@@ -717,7 +961,7 @@ export interface components {
             error: string;
             /** @description The job queues' Redis (password masked), as the original names its broker */
             celery_broker: string;
-            /** @description The object store: "not configured" (wf keeps outputs on the shared root) */
+            /** @description The object store: "not configured" (outputs stay on the shared root), "healthy", or "unhealthy: <reason>" */
             minio_service: string;
         };
         /**
@@ -816,6 +1060,8 @@ export interface components {
             task_id?: string | null;
             /** @description http(s) URL (at most 2048 characters, public unless allowed) that receives the result when the node (a pipeline: the whole task) finishes */
             callback?: string | null;
+            /** @description false: keep this request's outputs off the object store (default: uploaded when the workers have one) */
+            upload_outputs?: boolean;
             /** @description The node's input, validated against its schema */
             input_data: {
                 [key: string]: unknown;
@@ -865,6 +1111,8 @@ export interface components {
             task_id?: string | null;
             /** @description http(s) URL (at most 2048 characters, public unless allowed) that receives the result when the node (a pipeline: the whole task) finishes */
             callback?: string | null;
+            /** @description false: keep this request's outputs off the object store (default: uploaded when the workers have one) */
+            upload_outputs?: boolean;
             /** @description The nodes, at most 64 */
             nodes: components["schemas"]["PipelineNode"][];
         };
@@ -953,10 +1201,15 @@ export interface components {
             status: "pending" | "running" | "completed" | "failed" | "cancelled";
             message: string;
             result: components["schemas"]["SingleNodeResult"] | null;
-            /** @description Files uploaded to object storage ({name, url, type}, as the original lists them); null: none (wf keeps outputs on the shared root) */
-            minio_files: {
-                [key: string]: string;
-            }[] | null;
+            /** @description Files the task's nodes uploaded to the object store ({name, url, type, size}, as the original lists them); null: none (no store configured, or uploads turned off) */
+            minio_files: ({
+                name: string;
+                url: string;
+                type: string;
+                size?: number;
+            } & {
+                [key: string]: unknown;
+            })[] | null;
             create_at: string | null;
             updated_at: string | null;
             callback_status: string | null;
@@ -1018,10 +1271,15 @@ export interface components {
             status: "pending" | "running" | "completed" | "failed" | "cancelled";
             message: string;
             result: components["schemas"]["SingleNodeResult"] | null;
-            /** @description Files uploaded to object storage ({name, url, type}, as the original lists them); null: none (wf keeps outputs on the shared root) */
-            minio_files: {
-                [key: string]: string;
-            }[] | null;
+            /** @description Files the task's nodes uploaded to the object store ({name, url, type, size}, as the original lists them); null: none (no store configured, or uploads turned off) */
+            minio_files: ({
+                name: string;
+                url: string;
+                type: string;
+                size?: number;
+            } & {
+                [key: string]: unknown;
+            })[] | null;
             create_at: string | null;
             updated_at: string | null;
             callback_status: string | null;
@@ -1206,6 +1464,95 @@ export interface components {
         };
         /**
          * @example {
+         *       "file_path": "videos/demo.mp4",
+         *       "bucket": "yivideo",
+         *       "download_url": "http://minio:9000/yivideo/videos/demo.mp4?X-Amz-…",
+         *       "size": 1048576,
+         *       "uploaded_at": "2026-12-01T12:00:00.000Z",
+         *       "content_type": "video/mp4"
+         *     }
+         */
+        FileUploadResponse: {
+            /** @description The object key the file was stored under */
+            file_path: string;
+            bucket: string;
+            /** @description Presigned GET link, valid 24 hours */
+            download_url: string;
+            size: number;
+            uploaded_at: string;
+            content_type: string;
+        };
+        /**
+         * @example {
+         *       "success": true,
+         *       "message": "file deleted: videos/demo.mp4",
+         *       "file_path": "videos/demo.mp4"
+         *     }
+         */
+        FileOperationResponse: {
+            success: boolean;
+            message: string;
+            file_path: string;
+        };
+        /**
+         * @example {
+         *       "prefix": "videos/",
+         *       "bucket": "yivideo",
+         *       "files": [
+         *         {
+         *           "file_path": "videos/demo.mp4",
+         *           "size": 1048576,
+         *           "last_modified": "2026-12-01T12:00:00.000Z",
+         *           "etag": "\"9b2c…\"",
+         *           "content_type": null
+         *         }
+         *       ],
+         *       "total_count": 1,
+         *       "truncated": false
+         *     }
+         */
+        FileListResponse: {
+            prefix: string;
+            bucket: string;
+            files: {
+                file_path: string;
+                size: number;
+                last_modified: string | null;
+                etag: string | null;
+                content_type: string | null;
+            }[];
+            total_count: number;
+            /** @description More files than limit are under the prefix */
+            truncated: boolean;
+        };
+        /**
+         * @example {
+         *       "file_path": "teams/team-a/videos/demo.mp4",
+         *       "bucket": "yivideo",
+         *       "exists": true
+         *     }
+         */
+        FileExistsResponse: {
+            file_path: string;
+            bucket: string;
+            exists: boolean;
+        };
+        /**
+         * @example {
+         *       "file_path": "teams/team-a/videos/demo.mp4",
+         *       "bucket": "yivideo",
+         *       "download_url": "http://minio:9000/yivideo/teams/team-a/videos/demo.mp4?X-Amz-…",
+         *       "expires_in_hours": 24
+         *     }
+         */
+        FileUrlResponse: {
+            file_path: string;
+            bucket: string;
+            download_url: string;
+            expires_in_hours: number;
+        };
+        /**
+         * @example {
          *       "task_id": "task-5f0c…-retry-1a2b3c4d",
          *       "status": "pending",
          *       "message": "retry queued",
@@ -1257,14 +1604,19 @@ export interface components {
          *     }
          */
         HealthResponse: {
-            /** @enum {string} */
-            status: "healthy";
+            /**
+             * @description degraded: Redis is up but the object store is not (see error)
+             * @enum {string}
+             */
+            status: "healthy" | "degraded";
             service: string;
             /** @enum {string} */
             redis: "up";
+            /** @description Which part is down, when degraded */
+            error?: string;
             /** @description The job queues' Redis (password masked), as the original names its broker */
             celery_broker: string;
-            /** @description The object store: "not configured" (wf keeps outputs on the shared root) */
+            /** @description The object store: "not configured" (outputs stay on the shared root), "healthy", or "unhealthy: <reason>" */
             minio_service: string;
         };
         /**
@@ -1286,7 +1638,7 @@ export interface components {
             error: string;
             /** @description The job queues' Redis (password masked), as the original names its broker */
             celery_broker: string;
-            /** @description The object store: "not configured" (wf keeps outputs on the shared root) */
+            /** @description The object store: "not configured" (outputs stay on the shared root), "healthy", or "unhealthy: <reason>" */
             minio_service: string;
         };
         /**
@@ -2153,6 +2505,676 @@ export interface operations {
             };
             /** @description No API key, or one this gateway does not know */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The team's rate limit or active-node quota is reached (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Redis is unreachable or full */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    uploadFile: {
+        parameters: {
+            query: {
+                /** @description Object key to store the file under, relative (a team's key is stored under teams/<team>/) */
+                file_path: string;
+                /** @description Bucket (default: MINIO_DEFAULT_BUCKET); only the allowed buckets are accepted */
+                bucket?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileUploadResponse"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No API key, or one this gateway does not know */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The team's rate limit or active-node quota is reached (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Redis is unreachable or full */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    downloadFile: {
+        parameters: {
+            query?: {
+                /** @description Bucket (default: MINIO_DEFAULT_BUCKET); only the allowed buckets are accepted */
+                bucket?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Object key */
+                "*": string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file's bytes (206 with Content-Range for a Range request) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No API key, or one this gateway does not know */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            416: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The team's rate limit or active-node quota is reached (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Redis is unreachable or full */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    deleteDirectory: {
+        parameters: {
+            query: {
+                /** @description Absolute path of a folder under the shared root (a team key: one of its tasks' folders) */
+                directory_path: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileOperationResponse"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No API key, or one this gateway does not know */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The team's rate limit or active-node quota is reached (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Redis is unreachable or full */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    deleteFile: {
+        parameters: {
+            query?: {
+                /** @description Bucket (default: MINIO_DEFAULT_BUCKET); only the allowed buckets are accepted */
+                bucket?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Object key */
+                "*": string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileOperationResponse"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No API key, or one this gateway does not know */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The team's rate limit or active-node quota is reached (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Redis is unreachable or full */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    listFiles: {
+        parameters: {
+            query?: {
+                /** @description Bucket (default: MINIO_DEFAULT_BUCKET); only the allowed buckets are accepted */
+                bucket?: string;
+                /** @description List below sub-folders too (default true) */
+                recursive?: string;
+                /** @description Most files to list */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileListResponse"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No API key, or one this gateway does not know */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The team's rate limit or active-node quota is reached (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Redis is unreachable or full */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    listFilesUnderPrefix: {
+        parameters: {
+            query?: {
+                /** @description Bucket (default: MINIO_DEFAULT_BUCKET); only the allowed buckets are accepted */
+                bucket?: string;
+                /** @description List below sub-folders too (default true) */
+                recursive?: string;
+                /** @description Most files to list */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Object key */
+                "*": string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileListResponse"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No API key, or one this gateway does not know */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The team's rate limit or active-node quota is reached (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Redis is unreachable or full */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    fileExists: {
+        parameters: {
+            query?: {
+                /** @description Bucket (default: MINIO_DEFAULT_BUCKET); only the allowed buckets are accepted */
+                bucket?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Object key */
+                "*": string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileExistsResponse"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No API key, or one this gateway does not know */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The team's rate limit or active-node quota is reached (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Redis is unreachable or full */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    fileUrl: {
+        parameters: {
+            query?: {
+                /** @description Bucket (default: MINIO_DEFAULT_BUCKET); only the allowed buckets are accepted */
+                bucket?: string;
+                /** @description Link lifetime in hours (1-168) */
+                expires_hours?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Object key */
+                "*": string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileUrlResponse"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No API key, or one this gateway does not know */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
