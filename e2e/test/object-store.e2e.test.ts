@@ -223,6 +223,20 @@ describe("object storage, end to end", () => {
     expect(own.body["total_count"]).toBeGreaterThanOrEqual(2);
   });
 
+  it("lists a task's folder as a folder: task-x/ never shows task-x0/", async () => {
+    const id = `task-prefix-${randomBytes(4).toString("hex")}`;
+    for (const taskId of [id, `${id}0`]) {
+      await createTask("team-a", { task_id: taskId, task_name: "ffmpeg.extract_audio", input_data: { video_path: join(rootA, "inputs", "local.mp4") } });
+      expect((await finished("team-a", taskId))["status"]).toBe("completed");
+    }
+    for (const prefix of [`${id}/`, id]) {
+      const listed = await json(`/v1/files/list/${prefix}`, "team-a");
+      expect(listed.body["files"].map((file: Json) => file["file_path"].split("/")[0]), prefix).toEqual([id]);
+    }
+    expect((await json(`/v1/files/list/${id}/`, "ops")).body["files"].map((file: Json) => file["file_path"].split("/")[0])).toEqual([id]);
+    expect((await json(`/v1/files/list/${id}/`, "team-b")).status).toBe(404); // another team's task, as if there were none
+  });
+
   it("delete removes every object of the task, and only those", async () => {
     const other = await createTask("team-a", { task_name: "ffmpeg.extract_audio", input_data: { video_path: `s3://yivideo/${uploadedKey}` } });
     expect((await finished("team-a", other))["status"]).toBe("completed");

@@ -35,7 +35,10 @@ export async function resolveListPrefix(store: ObjectStore, tasks: StateStore, p
     checkedRef(store, name, "x");
     return { bucket: name, key: principal.kind === "team" && !principal.admin ? teamPrefix(principal.team) : "" };
   }
-  return resolveObjectPath(store, tasks, principal, prefix, bucket);
+  const ref = await resolveObjectPath(store, tasks, principal, prefix, bucket);
+  // A team's listing of one of its tasks is that task's folder, never also `<task_id>0/…` of another.
+  const isTask = principal.kind === "team" && !principal.admin && !ref.key.includes("/");
+  return isTask ? { bucket: ref.bucket, key: `${ref.key}/` } : ref;
 }
 
 function checkedRef(store: ObjectStore, bucket: string, key: string): ObjectRef {

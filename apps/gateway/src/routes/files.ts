@@ -199,9 +199,12 @@ export function registerFileRoutes(app: ZodApp, deps: GatewayDeps): void {
     response: { 200: FileListResponseSchema, ...errors },
   });
   app.get("/v1/files/list", { schema: listSchema("listFiles", false) }, async (request) => list(request.principal, "", request.query));
-  app.get("/v1/files/list/*", { schema: listSchema("listFilesUnderPrefix", true) }, async (request) =>
-    list(request.principal, (request.params as { "*": string })["*"], request.query),
-  );
+  app.get("/v1/files/list/*", { schema: listSchema("listFilesUnderPrefix", true) }, async (request) => {
+    // The router drops a trailing slash from the wildcard; a prefix keeps it (`task-1/` must not list `task-10/`).
+    const prefix = (request.params as { "*": string })["*"];
+    const slash = (request.url.split("?", 1)[0] ?? "").endsWith("/") && !prefix.endsWith("/");
+    return list(request.principal, slash ? `${prefix}/` : prefix, request.query);
+  });
 
   app.get(
     "/v1/files/exists/*",
