@@ -300,4 +300,26 @@ describe("object storage, end to end", () => {
       await s3.start().catch(() => undefined);
     }
   });
+
+  it("the store killed mid-upload fails the node with the reason, leaves no object, and a retry uploads it", async () => {
+    const taskId = await createTask("team-a", { task_name: "media.make_file", input_data: { mb: 600 } });
+    const folder = join(rootB, "tasks", taskId, "nodes", "media.make_file", "big.bin");
+    // The file is written in about a second; its upload takes several: kill the store once the file is whole.
+    await waitFor(async () => ((await stat(folder).catch(() => undefined))?.size === 600 * 1024 * 1024 || undefined), 30_000, "the node's file");
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await s3.kill();
+    try {
+      const status = await finished("team-a", taskId);
+      expect(status["status"]).toBe("failed");
+      expect(status["result"]["error"]).toMatch(/^uploading output nodes\/media\.make_file\/big\.bin to the object store failed: /);
+      expect(status["minio_files"]).toBeNull();
+    } finally {
+      await s3.start();
+    }
+    expect((await json(`/v1/files/exists/${taskId}/nodes/media.make_file/big.bin`, "team-a")).body["exists"]).toBe(false);
+    const retried = await json(`/v1/tasks/${taskId}/retry`, "team-a", { method: "POST" });
+    const again = await finished("team-a", retried.body["task_id"]);
+    expect(again["status"]).toBe("completed");
+    expect(again["minio_files"]).toEqual([expect.objectContaining({ name: "big.bin", size: 600 * 1024 * 1024 })]);
+  }, 120_000);
 });
