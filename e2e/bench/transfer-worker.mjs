@@ -3,10 +3,9 @@
 //   bench.make_file {mb}       -> writes an mb-MiB file in its output folder (uploaded by the executor)
 //   bench.read_file {file}     -> resolves the input (an s3:// object is downloaded) and hashes it, streamed
 //   bench.buffered_copy {file} -> the baseline: reads the whole file into memory and PUTs it in one request
-import { createHash, randomBytes } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { openObjectStoreFromEnv } from "@wf/object-store";
@@ -14,25 +13,12 @@ import { connectRedis } from "@wf/state-redis";
 import { defineNode, startWorker } from "@wf/worker";
 import { pino } from "pino";
 import { z } from "zod";
+import { makeFileNode } from "../fixtures/store-worker/make-file-node.mjs";
 
 const redis = connectRedis(process.env.REDIS_URL, { mode: "patient" });
 const objectStore = await openObjectStoreFromEnv(process.env);
-const chunk = randomBytes(1024 * 1024);
 const nodes = [
-  defineNode({
-    name: "bench.make_file",
-    input: z.object({ mb: z.number().int().min(1) }),
-    run: async (input, ctx) => {
-      const path = join(ctx.outputDir, "big.bin");
-      await pipeline(
-        (async function* () {
-          for (let i = 0; i < input.mb; i++) yield chunk;
-        })(),
-        createWriteStream(path),
-      );
-      return { file_path: path };
-    },
-  }),
+  makeFileNode("bench.make_file"),
   defineNode({
     name: "bench.read_file",
     input: z.object({ file: z.string() }),

@@ -86,7 +86,8 @@ console.log(`object-store transfers of a ${MB} MiB file, worker RSS growth (peak
 console.log(`  write + streamed upload:   +${mib(upload.growth)} MiB  (${upload.seconds.toFixed(1)} s)   ${(upload.growth / baseline.growth).toFixed(3)}x baseline`);
 console.log(`  streamed download + hash:  +${mib(download.growth)} MiB  (${download.seconds.toFixed(1)} s)   ${(download.growth / baseline.growth).toFixed(3)}x baseline`);
 console.log(`  baseline, buffered PUT:    +${mib(baseline.growth)} MiB  (${baseline.seconds.toFixed(1)} s)`);
-console.log(`  target: streamed growth well under 100 MiB for 1 GiB -> ${Math.max(upload.growth, download.growth) < 100 * 1024 * 1024 ? "met" : "missed"}`);
+const verdict = Math.max(upload.growth, download.growth) < 100 * 1024 * 1024 ? "met" : "missed";
+console.log(`  target (growth well under 100 MiB moving 1 GiB): ${MB >= 1024 ? verdict : `not judged at ${MB} MiB; run with --mb 1024`}`);
 
 gateway.kill("SIGTERM");
 worker.child.kill("SIGTERM");
