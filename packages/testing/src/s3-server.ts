@@ -21,7 +21,7 @@ export interface S3ServerHandle {
   minioEnv(): Record<string, string>;
   /** SIGKILLs the process, keeping its folder and port (in-flight transfers break). */
   kill(): Promise<void>;
-  /** Starts it again on the same port and folder after {@link S3ServerHandle.kill}. */
+  /** Starts it again on the same port and folder after {@link S3ServerHandle.kill}; a no-op while it runs. */
   start(): Promise<void>;
   /** Stops it and removes its folder. */
   stop(): Promise<void>;
@@ -36,17 +36,22 @@ export async function startS3Server(options: { buckets?: readonly string[]; port
   const directory = await mkdtemp(join(tmpdir(), "wf-s3-"));
   let child: ChildProcess | undefined;
 
+  const running = (): boolean => child !== undefined && child.exitCode === null && child.signalCode === null;
+  // Starting a server that runs is a no-op (the handle keeps the one process it owns).
   const launch = (): Promise<void> =>
-    new Promise((resolve, reject) => {
-      const proc = spawn(process.execPath, [SCRIPT, String(port), directory, buckets.join(",")], { stdio: ["ignore", "pipe", "pipe"] });
-      child = proc;
-      let stderr = "";
-      proc.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-      proc.stdout?.on("data", (chunk: Buffer) => {
-        if (chunk.toString().includes("ready")) resolve();
-      });
-      proc.once("exit", (code) => reject(new Error(`s3 server exited (${code}) before it was ready: ${stderr}`)));
-    });
+    running()
+      ? Promise.resolve()
+      : new Promise((resolve, reject) => {
+          const proc = spawn(process.execPath, [SCRIPT, String(port), directory, buckets.join(",")], { stdio: ["ignore", "pipe", "pipe"] });
+          let stderr = "";
+          proc.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+          proc.stdout?.on("data", (chunk: Buffer) => {
+            if (!chunk.toString().includes("ready")) return;
+            child = proc;
+            resolve();
+          });
+          proc.once("exit", (code) => reject(new Error(`s3 server exited (${code}) before it was ready: ${stderr}`)));
+        });
   const killChild = async (): Promise<void> => {
     const proc = child;
     child = undefined;
