@@ -4,10 +4,11 @@
 import { execFile } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { createWriteStream, openAsBlob } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { createWfClient, isWfApiError } from "@wf/client";
 import { freePort, makeTestVideo, startS3Server, waitFor, type S3ServerHandle } from "@wf/testing";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { appEntry, startApp, startScript, type AppProcess } from "./processes.js";
@@ -106,6 +107,33 @@ afterAll(async () => {
   await Promise.all([rootA, rootB, scratch].map((dir) => dir && rm(dir, { recursive: true, force: true })));
 });
 
+/** Starts an app with `env` and resolves with its exit code and output once it exits (within 20 s). */
+async function exitOf(pkg: "@wf/gateway" | "@wf/worker", env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  const port = await freePort();
+  const app = startApp(pkg, { REDIS_URL: inject("redisUrl"), WF_SHARED_ROOT: scratch, PORT: String(port), WF_METRICS_PORT: "0", ...env });
+  const code = await new Promise<number | null>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${pkg} did not exit: ${app.output()}`)), 20_000);
+    app.child.once("exit", (exitCode) => (clearTimeout(timer), resolve(exitCode)));
+  });
+  return { code, output: app.output() };
+}
+
+describe("object store settings at start-up", () => {
+  it("a half-configuration, wrong credentials or an unreachable store: the apps refuse to start, saying why", async () => {
+    for (const pkg of ["@wf/gateway", "@wf/worker"] as const) {
+      const half = await exitOf(pkg, { MINIO_HOST: "127.0.0.1" });
+      expect(half.code).toBe(2);
+      expect(half.output).toMatch(/MINIO_ACCESS_KEY, MINIO_SECRET_KEY/);
+      const wrong = await exitOf(pkg, { ...s3.minioEnv(), MINIO_ACCESS_KEY: "NOT-A-KEY" });
+      expect(wrong.code).toBe(2);
+      expect(wrong.output).toMatch(/refused the credentials/);
+      const unreachable = await exitOf(pkg, { ...s3.minioEnv(), MINIO_PORT: String(await freePort()) });
+      expect(unreachable.code).toBe(2);
+      expect(unreachable.output).toMatch(/object store is unavailable|did not answer/);
+    }
+  }, 120_000);
+});
+
 describe("object storage, end to end", () => {
   let uploadedKey: string;
   let audioTask: string;
@@ -153,7 +181,13 @@ describe("object storage, end to end", () => {
       expect(sha(frame.data)).toBe(sha(await readFile(keyframes["frames"][index])));
     }
     const split = task["stages"]["ffmpeg.split_audio_segments"]["output"];
-    expect(split["segments_minio_urls"]?.length ?? split["audio_segments_dir_minio_url"]).toBeTruthy();
+    expect(split["audio_segments_dir_minio_url"]).toMatch(/\/nodes\/ffmpeg\.split_audio_segments\/audio_segments\/$/);
+    const pieces = await json(`/v1/files/list/${keyOf(split["audio_segments_dir_minio_url"])}`, "team-a");
+    expect(pieces.body["files"].map((file: Json) => file["file_path"].split("/").pop()).sort()).toEqual((await readdir(split["audio_segments_dir"])).sort());
+    for (const piece of pieces.body["files"] as Json[]) {
+      const local = join(split["audio_segments_dir"], piece["file_path"].split("/").pop());
+      expect(sha((await download("team-a", piece["file_path"])).data)).toBe(sha(await readFile(local)));
+    }
     expect(split["split_info_file_minio_url"]).toMatch(/split_info\.json$/);
     const info = await download("team-a", keyOf(split["split_info_file_minio_url"]));
     expect(JSON.parse(info.data.toString())).toEqual(JSON.parse(await readFile(split["split_info_file"], "utf8")));
@@ -202,6 +236,21 @@ describe("object storage, end to end", () => {
     expect([refused.status, refused.body["error"]["code"]]).toEqual([413, "FILE_TOO_LARGE"]);
     expect((await json("/v1/files/exists/over/over.bin", "team-a")).body["exists"]).toBe(false);
     await rm(overLimit);
+  });
+
+  it("@wf/client uploads, runs on the upload, lists and downloads the result", async () => {
+    const wf = createWfClient({ baseUrl: base, apiKey: keys["team-a"] as string });
+    const uploaded = await wf.uploadFile("client/demo.mp4", await openAsBlob(video));
+    expect(uploaded.file_path).toBe("teams/team-a/client/demo.mp4");
+    const created = await wf.create({ task_name: "ffmpeg.extract_audio", input_data: { video_path: `s3://${uploaded.bucket}/${uploaded.file_path}` } });
+    const done = await wf.waitFor(created.task_id, { timeoutMs: 30_000 });
+    const url = (done.result?.output as Json)["audio_path_minio_url"] as string;
+    expect((await wf.listFiles(`${created.task_id}/`)).files.map((file) => file.file_path)).toEqual([keyOf(url)]);
+    const part = await wf.downloadFile(keyOf(url), { range: "bytes=0-3" });
+    expect([part.status, await part.text()]).toEqual([206, "RIFF"]);
+    const missing = await wf.downloadFile("client/none.mp4").catch((error: unknown) => error);
+    expect(isWfApiError(missing, "OBJECT_NOT_FOUND")).toBe(true);
+    expect((await wf.deleteFile("client/demo.mp4")).success).toBe(true);
   });
 
   it("lets a team reach only its own files and its own tasks' objects", async () => {

@@ -37,6 +37,13 @@ export type CancelTaskResponse = paths["/v1/tasks/{id}"]["delete"]["responses"][
 export type DeleteTaskResponse = paths["/v1/tasks/{id}/delete"]["post"]["responses"][200]["content"]["application/json"];
 /** Answer of `supportedTasks`. */
 export type SupportedTasksResponse = paths["/v1/tasks/supported-tasks"]["get"]["responses"][200]["content"]["application/json"];
+/** Answer of `POST /v1/files/upload`. */
+export type FileUploadResponse = Schemas["FileUploadResponse"];
+/** Answer of the file listings. */
+export type FileListResponse = Schemas["FileListResponse"];
+/** Answer of `DELETE /v1/files/<path>`. */
+export type FileOperationResponse = Schemas["FileOperationResponse"];
+
 /** Task statuses that do not change any more. */
 export type FinalTaskStatus = "completed" | "failed" | "cancelled";
 
@@ -84,6 +91,19 @@ export interface WfClient {
   events(taskId: string, options?: EventsOptions): AsyncGenerator<TaskStreamEvent, StreamEnd>;
   /** Waits until the task is final (following its events) and returns its status. */
   waitFor(taskId: string, options?: WaitForOptions): Promise<TaskStatusResponse & { status: FinalTaskStatus }>;
+  /**
+   * Uploads a file to the object store (`POST /v1/files/upload`, multipart): `filePath` is its key
+   * (a team key stores it under `teams/<team>/`; the answer's `file_path` is the full key, to use
+   * as `s3://<bucket>/<file_path>` in a node's input). A file-backed `Blob`
+   * (`fs.openAsBlob`) streams from disk.
+   */
+  uploadFile(filePath: string, file: Blob, options?: { bucket?: string; fileName?: string }): Promise<FileUploadResponse>;
+  /** Opens an object for download (`GET /v1/files/download/<path>`): the answer's body streams; `range` asks for part of it (206). */
+  downloadFile(filePath: string, options?: { bucket?: string; range?: string }): Promise<Response>;
+  /** Lists the objects under a prefix (a team key: its own folder and tasks). */
+  listFiles(prefix?: string, options?: { bucket?: string; recursive?: boolean; limit?: number }): Promise<FileListResponse>;
+  /** Deletes one object. */
+  deleteFile(filePath: string, options?: { bucket?: string }): Promise<FileOperationResponse>;
 }
 
 const FINAL = new Set<string>(["completed", "failed", "cancelled"]);
@@ -102,6 +122,16 @@ export function createWfClient(options: WfClientOptions): WfClient {
     return body as NonNullable<R["data"]>;
   }
   const path = (id: string) => ({ params: { path: { id } } });
+  const objectUrl = (route: string, key: string, query: Record<string, string | number | boolean | undefined>) => {
+    const search = new URLSearchParams(Object.entries(query).flatMap(([name, value]) => (value === undefined ? [] : [[name, String(value)] as [string, string]])));
+    const encoded = key.split("/").map(encodeURIComponent).join("/");
+    return `${baseUrl}/v1/files/${route}${encoded}${search.size > 0 ? `?${search}` : ""}`;
+  };
+  /** The JSON of a 2xx answer of a route called without the typed client, or its `WfApiError`. */
+  async function json<T>(response: Response): Promise<T> {
+    if (!response.ok) throw await errorOfResponse(response);
+    return (await response.json()) as T;
+  }
 
   const client: WfClient = {
     create: (request, createOptions) =>
@@ -144,6 +174,26 @@ export function createWfClient(options: WfClientOptions): WfClient {
       const status = await client.status(taskId);
       if (!FINAL.has(status.status)) throw new Error(`the event stream of ${taskId} ended while it is ${status.status}`);
       return status as TaskStatusResponse & { status: FinalTaskStatus };
+    },
+    async uploadFile(filePath, file, uploadOptions = {}) {
+      const form = new FormData();
+      form.append("file", file, uploadOptions.fileName ?? (filePath.split("/").pop() || "file"));
+      const url = objectUrl("upload", "", { file_path: filePath, bucket: uploadOptions.bucket });
+      return json<FileUploadResponse>(await doFetch(url, { method: "POST", body: form, headers: authorization }));
+    },
+    async downloadFile(filePath, downloadOptions = {}) {
+      const response = await doFetch(objectUrl("download/", filePath, { bucket: downloadOptions.bucket }), {
+        headers: { ...authorization, ...(downloadOptions.range ? { range: downloadOptions.range } : {}) },
+      });
+      if (!response.ok) throw await errorOfResponse(response);
+      return response;
+    },
+    async listFiles(prefix = "", listOptions = {}) {
+      const query = { bucket: listOptions.bucket, recursive: listOptions.recursive, limit: listOptions.limit };
+      return json<FileListResponse>(await doFetch(prefix ? objectUrl("list/", prefix, query) : objectUrl("list", "", query), { headers: authorization }));
+    },
+    async deleteFile(filePath, deleteOptions = {}) {
+      return json<FileOperationResponse>(await doFetch(objectUrl("", filePath, { bucket: deleteOptions.bucket }), { method: "DELETE", headers: authorization }));
     },
   };
   return client;

@@ -8,7 +8,6 @@ import {
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
-  HeadBucketCommand,
   HeadObjectCommand,
   paginateListObjectsV2,
   S3Client,
@@ -79,6 +78,8 @@ export interface ObjectStore {
   close(): void;
 }
 
+/** The key `check` reads; never written. */
+const HEALTH_PROBE_KEY = ".wf-health-probe";
 const PART_SIZE = 5 * 1024 * 1024;
 const QUEUE_SIZE = 2;
 
@@ -132,9 +133,14 @@ export function createObjectStore(config: ObjectStoreConfig): ObjectStore {
   return {
     config,
     async check(timeoutMs = 3_000) {
+      // A GET of a key that is not there: every S3 server checks its signature (s3rver answers
+      // HEAD of a bucket to anyone), and its error tells a missing bucket from a missing key.
       try {
-        await client.send(new HeadBucketCommand({ Bucket: config.bucket }), { abortSignal: AbortSignal.timeout(timeoutMs) });
+        const probe = await client.send(new GetObjectCommand({ Bucket: config.bucket, Key: HEALTH_PROBE_KEY }), { abortSignal: AbortSignal.timeout(timeoutMs) });
+        (probe.Body as Readable | undefined)?.destroy();
       } catch (error) {
+        const name = (error as { name?: string; Code?: string }).name;
+        if (name === "NoSuchKey") return;
         const failure = storeErrorOf(error, `bucket ${config.bucket}`);
         if (failure.code === "OBJECT_NOT_FOUND") throw new ObjectStoreError("OBJECT_NOT_FOUND", `bucket ${config.bucket} does not exist`, { cause: error });
         throw failure;

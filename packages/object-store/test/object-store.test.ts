@@ -98,6 +98,7 @@ describe("object store against a real S3 server", () => {
     missing.close();
     const wrongKey = createObjectStore({ ...store.config, accessKeyId: "NOT-A-KEY", secretAccessKey: "wrong" });
     await expect(wrongKey.read({ bucket: "other-bucket", key: "shared/hello.txt" })).rejects.toMatchObject({ code: "OBJECT_STORE_DENIED", retriable: false });
+    await expect(wrongKey.check()).rejects.toMatchObject({ code: "OBJECT_STORE_DENIED" });
     wrongKey.close();
   });
 
