@@ -16,6 +16,7 @@ import { registerCancelTask } from "./routes/cancel-task.js";
 import { registerCreateTask } from "./routes/create-task.js";
 import { registerDeleteTask } from "./routes/delete-task.js";
 import { registerFileRoutes } from "./routes/files.js";
+import { registerMonitoringRoutes } from "./routes/monitoring.js";
 import { registerListTasks } from "./routes/list-tasks.js";
 import { registerTaskEvents } from "./routes/task-events.js";
 import { registerRetryTask } from "./routes/retry-task.js";
@@ -70,6 +71,7 @@ export async function buildApp(deps: GatewayDeps, options: BuildAppOptions = {})
       tags: [
         { name: "tasks", description: "Tasks and their nodes" },
         { name: "service", description: "Health and capabilities" },
+        { name: "monitoring", description: "The original's GPU lock monitoring routes, over wf's resource leases" },
         { name: "files", description: "Files in the object store (MinIO, S3), as the original's /v1/files" },
       ],
     },
@@ -98,6 +100,7 @@ export async function buildApp(deps: GatewayDeps, options: BuildAppOptions = {})
   registerRetryTask(app, deps);
   registerServiceRoutes(app, deps);
   registerFileRoutes(app, deps);
+  registerMonitoringRoutes(app, deps);
   app.get("/metrics", { schema: { hide: true } }, async (_request, reply) =>
     reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
   );

@@ -1,5 +1,5 @@
 import type { ObjectStore } from "@wf/object-store";
-import type { ActiveNodes, RedisConnection, StateStore, TeamQuotas } from "@wf/state-redis";
+import type { ActiveNodes, RedisConnection, ResourceLeases, StateStore, TeamQuotas } from "@wf/state-redis";
 import type { AccessOptions } from "./auth/access-control.js";
 import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
@@ -24,6 +24,8 @@ export interface GatewayDeps {
    * `minio_service` is "not configured".
    */
   objectStore?: ObjectStore;
+  /** The workers' shared-resource leases (GPUs), shown by the monitoring routes; made from `redis` when omitted. */
+  resources?: ResourceLeases;
   /** Largest `/v1/files/upload`, in bytes. Default 5 GiB. */
   fileUploadMaxBytes?: number;
   /** The nodes workers have registered; the gateway accepts only these, with valid input. */

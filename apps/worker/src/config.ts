@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { ObjectStoreEnvSchema } from "@wf/object-store";
+import { parseResources } from "./resources/resource-config.js";
 import { z } from "zod";
 
 const pathList = z
@@ -43,6 +44,24 @@ export const WorkerEnvSchema = z.object({
    */
   WF_LEGACY_KEYS: z.stringbool().default(false),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** Shared resources of this machine: `<kind>[:<id>]=<slots>,…`, e.g. `gpu:0=1,gpu:1=1` (see `parseResources`). */
+  WF_RESOURCES: z
+    .string()
+    .default("")
+    .transform((value, ctx) => {
+      try {
+        return parseResources(value);
+      } catch (error) {
+        ctx.addIssue({ code: "custom", message: error instanceof Error ? error.message : String(error) });
+        return z.NEVER;
+      }
+    }),
+  /** What machine the resources belong to; workers with the same scope share them. Default: the host name (in Kubernetes: the node's name). */
+  WF_RESOURCE_SCOPE: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/).optional(),
+  /** How long a resource lease lasts without renewal (renewed every third of it): a dead holder frees its slot after this. */
+  WF_RESOURCE_LEASE_MS: z.coerce.number().int().min(300).max(600_000).default(10_000),
+  /** Longest a node waits for a resource slot, then it ends FAILED RESOURCE_TIMEOUT (the original's max_wait_time). */
+  WF_RESOURCE_WAIT_MS: z.coerce.number().int().min(0).default(1_800_000),
   /** The object store: the original's MINIO_* settings or S3_* ones (see `@wf/object-store`); none when unset. */
   ...ObjectStoreEnvSchema.shape,
 });

@@ -12,3 +12,5 @@ export { FfmpegError, InputError } from "./errors.js";
 export { serveMetrics, type WorkerMetrics } from "./metrics/worker-metrics.js";
 export type { WorkerHealth } from "./health/worker-health.js";
 export type { DownloadLimits } from "./inputs/download-input.js";
+export { parseResources, type ResourceInstanceConfig } from "./resources/resource-config.js";
+export { ResourceTimeoutError } from "./resources/resource-broker.js";

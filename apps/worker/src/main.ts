@@ -44,6 +44,10 @@ const worker = await startWorker({
     policy: { allowPrivate: config.WF_INPUT_ALLOW_PRIVATE, allowedHosts: config.WF_INPUT_ALLOWED_HOSTS },
   },
   objectStore,
+  resources: config.WF_RESOURCES,
+  ...(config.WF_RESOURCE_SCOPE ? { resourceScope: config.WF_RESOURCE_SCOPE } : {}),
+  resourceLeaseMs: config.WF_RESOURCE_LEASE_MS,
+  resourceWaitMs: config.WF_RESOURCE_WAIT_MS,
   logger,
 });
 const metricsServer = await serveMetrics(worker.metrics.registry, config.WF_METRICS_PORT, config.WF_METRICS_HOST, () => worker.health());

@@ -16,6 +16,8 @@ import type { NodeDefinition } from "./nodes/define-node.js";
 import { checkWorkerHealth, type WorkerHealth } from "./health/worker-health.js";
 import { createWorkerMetrics, type WorkerMetrics } from "./metrics/worker-metrics.js";
 import { startRegistryHeartbeat } from "./registry/publish-registry.js";
+import { createResourceBroker } from "./resources/resource-broker.js";
+import type { ResourceInstanceConfig } from "./resources/resource-config.js";
 
 /** Options of {@link startWorker}. */
 export interface StartWorkerOptions {
@@ -64,6 +66,18 @@ export interface StartWorkerOptions {
    * upstream files this machine lacks are fetched from it. Default: none (outputs stay on disk).
    */
   objectStore?: ObjectStore;
+  /**
+   * Shared resources of this machine (e.g. `[{ kind: "gpu", name: "gpu:0", slots: 1 }]`, parsed
+   * from `WF_RESOURCES` by `parseResources`): nodes that declare `resources` take a lease on one
+   * of them. Every worker process with the same `resourceScope` shares them. Default: none.
+   */
+  resources?: readonly ResourceInstanceConfig[];
+  /** What machine the resources belong to. Default: the host name. */
+  resourceScope?: string;
+  /** How long a resource lease lasts without renewal. Default 10 s. */
+  resourceLeaseMs?: number;
+  /** Longest a node waits for its resources unless it sets `resourceWaitMs`. Default 30 min. */
+  resourceWaitMs?: number;
   /** Test hook: waits this long between a node's SUCCESS and starting what waited for it. Default 0. */
   pauseAfterSuccessMs?: number;
 }
@@ -133,8 +147,27 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   const unwatch = (taskId: string, taskName: string, attempt: string): void => {
     active.remove({ taskId, taskName, attempt }).catch((error: unknown) => logger.warn({ err: error, taskId, node: taskName }, "could not take a finished node off the reconciler's watch; the reconciler will"));
   };
+  const needed = [...new Set(options.nodes.flatMap((node) => node.resources ?? []))];
+  const resources =
+    (options.resources?.length ?? 0) > 0 || needed.length > 0
+      ? await createResourceBroker({
+          redis: options.redis,
+          keyLayout,
+          scope: options.resourceScope ?? hostname(),
+          instances: options.resources ?? [],
+          leaseMs: options.resourceLeaseMs ?? 10_000,
+          workerId,
+          logger,
+          onWaited: (kind, seconds) => metrics.resourceWaited(kind, seconds),
+        })
+      : undefined;
+  for (const kind of needed.filter((kind) => !resources?.has(kind))) {
+    logger.warn({ resource: kind, nodes: options.nodes.filter((node) => node.resources?.includes(kind)).map((node) => node.name) }, "nodes need a resource this worker does not have (WF_RESOURCES); they fail when they run here");
+  }
   const deps = {
     store,
+    resources,
+    resourceWaitMs: options.resourceWaitMs ?? 30 * 60_000,
     logger,
     sharedRoot: options.sharedRoot,
     nodeTimeoutMs: options.nodeTimeoutMs ?? 3_600_000,
@@ -241,6 +274,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       await heartbeat.stop();
       await Promise.all(workers.map((worker) => worker.close()));
       await cancellations.stop();
+      await resources?.close();
       await Promise.all([...producers.values()].map((queue) => queue.close()));
       if (connection !== options.redis) await (connection as Redis).quit();
     },

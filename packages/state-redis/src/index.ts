@@ -1,7 +1,7 @@
 export { createStateStore, DEFAULT_LISTING_MAX_ENTRIES, DEFAULT_TTL_SECONDS } from "./store.js";
 export type { StoredTaskEvent } from "./events.js";
 export { listingCursorOf, type ListedTask, type TaskPage } from "./listing.js";
-export { createKeySpace, type KeyLayout, type KeySpace } from "./keys.js";
+export { RESOURCE_INSTANCE_PATTERN, createKeySpace, type KeyLayout, type KeySpace } from "./keys.js";
 export { aggregateNodeViews } from "./aggregate.js";
 export { CorruptIndexError, StoreConfigError, StoreFullError, StoreUnavailableError, isOutOfMemoryReply } from "./errors.js";
 export type {
@@ -27,3 +27,4 @@ export { connectRedis, keyLayoutFor, type ConnectOptions, type ConnectionMode } 
 export { createActiveNodes, type ActiveNodeEntry, type ActiveNodes, type ActiveNodesOptions } from "./active-nodes.js";
 export { createTeamQuotas, type TeamQuotas } from "./quotas.js";
 export { createWriteCoalescer } from "./write-coalescing.js";
+export { createResourceLeases, type AcquireResult, type ResourceHolderInfo, type ResourceLeases, type ResourceState } from "./resources.js";

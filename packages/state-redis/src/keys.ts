@@ -1,4 +1,5 @@
 import { TASK_NAME_PATTERN, assertTaskId, parseTaskName } from "@wf/context";
+import { StoreConfigError } from "./errors.js";
 
 /**
  * How keys are laid out.
@@ -80,6 +81,16 @@ export interface KeySpace {
   teamActiveNodes(scope: string, team: string): string;
   /** The lease that elects the one reconciler of a deployment (`scope` as for `activeNodes`). */
   reconcilerLease(scope: string): string;
+  /**
+   * The keys of one shared resource instance (`<scope>/<name>`, e.g. `gpu-host-1/gpu:0`): its
+   * holders, their details, the waiters' queue, their liveness and the arrival counter, all in
+   * one Cluster slot; and the channel that announces a freed slot.
+   */
+  resourceKeys(instance: string): { holders: string; info: string; queue: string; waiters: string; sequence: string; channel: string };
+  /** Hash of the resource instances workers declare: instance -> JSON `{slots, kind, updated_at}`. */
+  readonly resourceInstances: string;
+  /** Hash of per-instance counters (`<instance> acquired`, `… timeouts`, `… held_ms`, `… lost`). */
+  readonly resourceStats: string;
   /** Pub/sub channel on which cancellations of running nodes are announced to workers. */
   readonly cancelChannel: string;
   /**
@@ -88,6 +99,9 @@ export interface KeySpace {
    */
   readonly queuePrefix: string;
 }
+
+/** What a resource instance name may contain (`<scope>/<name>`, e.g. `gpu-host-1/gpu:0`). */
+export const RESOURCE_INSTANCE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,199}$/;
 
 const GLOB_SPECIAL = /[*?[\]\\]/g;
 
@@ -114,6 +128,13 @@ export function createKeySpace(layout: KeyLayout): KeySpace {
     registryHeartbeats: `${shared}:registry:heartbeats`,
     registryNodes: `${shared}:registry:nodes`,
     cancelChannel: `${shared}:cancel`,
+    resourceInstances: `${shared}:resources`,
+    resourceStats: `${shared}:resource-stats`,
+    resourceKeys(instance) {
+      if (!RESOURCE_INSTANCE_PATTERN.test(instance)) throw new StoreConfigError(`invalid resource instance ${JSON.stringify(instance)}: 1-200 of A-Z a-z 0-9 . _ : / -`);
+      const base = layout === "hash-tag" ? `{wf:resource:${instance}}` : `wf:resource:${instance}`;
+      return { holders: `${base}:holders`, info: `${base}:info`, queue: `${base}:queue`, waiters: `${base}:waiters`, sequence: `${base}:seq`, channel: `wf:resource:${instance}:freed` };
+    },
     activeNodes: (scope) => `${shared}:active-nodes:${scope}`,
     reconcilerLease: (scope) => `${shared}:reconciler:${scope}`,
     idempotencyKey: (hash) => `${shared}:idempotency:${hash}`,

@@ -33,7 +33,7 @@ function refuse(reply: FastifyReply, message: string): FastifyReply {
 }
 
 /**
- * Authenticates every `/v1` request but the health check (`Authorization: Bearer <key>`, 401
+ * Authenticates every `/v1` and `/api` request but the health check (`Authorization: Bearer <key>`, 401
  * `UNAUTHENTICATED` otherwise), applies the team's rate limit (429 `RATE_LIMITED` with
  * `Retry-After`), and guards `/metrics` and the docs as configured.
  */
@@ -47,7 +47,7 @@ export function installAccessControl(app: FastifyInstance, options: AccessOption
       return;
     }
     const docs = path === "/openapi.json" || path === "/docs" || path.startsWith("/docs/");
-    if (!path.startsWith("/v1/") && !docs) return;
+    if (!path.startsWith("/v1/") && !path.startsWith("/api/") && !docs) return;
     if (path === "/v1/tasks/health" || (docs && options.publicDocs !== false)) return;
     if (!options.keys) {
       if (docs) return reply.status(404).send(errorBody("ROUTE_NOT_FOUND", "the API documentation is not served here"));

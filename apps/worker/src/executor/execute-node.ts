@@ -7,6 +7,7 @@ import type { Logger } from "pino";
 import type { NodeDefinition } from "../nodes/define-node.js";
 import type { ObjectStore } from "@wf/object-store";
 import type { DownloadLimits } from "../inputs/download-input.js";
+import { ResourceTimeoutError, type HeldResources, type ResourceBroker } from "../resources/resource-broker.js";
 import { resolveInputReference } from "../inputs/resolve-reference.js";
 import { uploadNodeOutputs } from "../outputs/upload-outputs.js";
 import { NodeTimeoutError, startDeadline } from "./deadline.js";
@@ -38,6 +39,10 @@ export interface ExecutorDeps {
    * nothing is uploaded without it.
    */
   objectStore?: ObjectStore | undefined;
+  /** The machine's shared resources (`WF_RESOURCES`); nodes that declare resources need it. */
+  resources?: ResourceBroker | undefined;
+  /** Longest a node waits for its resources unless it sets its own. Default 30 min. */
+  resourceWaitMs?: number;
   /** Time limit of a node that sets none (`defineNode({ timeoutMs })`). */
   nodeTimeoutMs: number;
   /** Called once a node with a callback URL has finished (SUCCESS or FAILED), to queue its callback. */
@@ -154,60 +159,100 @@ export async function executeNode(
   const input = node.input.safeParse(requested);
   if (!input.success) return fail(`invalid input_data: ${formatIssues(input.error).join("; ")}`);
 
-  const startedAt = Date.now();
   const started = await write({ status: "IN_PROGRESS", error: null }, "running");
   if (!started.written) {
     logger.info({ refused: started.reason }, "node was finished, cancelled or deleted before it started; not running it");
     return "SKIPPED";
   }
-  // Created on first use: a node that writes nothing costs no filesystem calls.
-  const outputDir = onFirstUse(() => mkdirSync(join(storageDir, "nodes", taskName), { recursive: true }), join(storageDir, "nodes", taskName));
-  const taskDir = onFirstUse(() => mkdirSync(storageDir, { recursive: true }), storageDir);
+  let held: HeldResources | undefined;
+  if (node.resources && node.resources.length > 0) {
+    const missing = node.resources.filter((kind) => !deps.resources?.has(kind));
+    if (missing.length > 0) return fail(`this worker has no ${missing.join(", ")} to run ${taskName} on (set WF_RESOURCES, e.g. ${missing[0]}:0=1)`);
+    try {
+      held = await deps.resources!.hold(node.resources, {
+        taskId,
+        taskName,
+        maxWaitMs: node.resourceWaitMs ?? deps.resourceWaitMs ?? 30 * 60_000,
+        signal: abort.signal,
+        onWaiting: async (kind, position) => {
+          await write({ status: "IN_PROGRESS", error: null, waiting_for_resource: kind, resource_queue_position: position }, "running");
+        },
+      });
+    } catch (error) {
+      if (error instanceof ResourceTimeoutError) return fail(error.message);
+      if (abort.aborted) {
+        await writeFinal({ status: "CANCELLED", error: "cancelled" }, "cancelled", `${taskName} cancelled`);
+        return "CANCELLED";
+      }
+      return fail(`could not take ${node.resources.join(", ")}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    held.lost.addEventListener("abort", () => abort.abort(held?.lost.reason), { once: true });
+    Object.assign(stageBase, { resources: held.instances, resource_queued_at: held.queuedAt, resource_wait_seconds: held.waitedMs / 1000, waiting_for_resource: null, resource_queue_position: null });
+    if (held.waitedMs > 0) await write({ status: "IN_PROGRESS", error: null }, "running");
+  }
+  // A lost lease ends the run at once, even for a handler that ignores its signal.
+  const lostLease = held
+    ? new Promise<never>((_resolve, reject) => held?.lost.addEventListener("abort", () => reject(held?.lost.reason), { once: true }))
+    : undefined;
+  lostLease?.catch(() => undefined);
+  const untilLost = <T>(work: Promise<T>): Promise<T> => (lostLease ? Promise.race([work, lostLease]) : work);
+  const runHeld = async (): Promise<ExecutionOutcome> => {
+    const runStartedAt = Date.now();
+    // Created on first use: a node that writes nothing costs no filesystem calls.
+    const outputDir = onFirstUse(() => mkdirSync(join(storageDir, "nodes", taskName), { recursive: true }), join(storageDir, "nodes", taskName));
+    const taskDir = onFirstUse(() => mkdirSync(storageDir, { recursive: true }), storageDir);
 
-  const timeoutMs = node.timeoutMs ?? deps.nodeTimeoutMs;
-  const deadline = startDeadline(timeoutMs, abort, logger);
+    const timeoutMs = node.timeoutMs ?? deps.nodeTimeoutMs;
+    const deadline = startDeadline(timeoutMs, abort, logger);
+    try {
+      const output = await deadline.race(untilLost(node.run(input.data, {
+        taskId,
+        taskName,
+        get storageDir() {
+          return taskDir();
+        },
+        get outputDir() {
+          return outputDir();
+        },
+        logger,
+        get signal() {
+          return abort.signal;
+        },
+        tools: deps.tools,
+        resolveInput: (reference) => resolveInputReference(deps, { taskId, storageDir, teamRoots: data.input_roots }, reference, abort.signal),
+        progress: async (percent) => {
+          const progress = Math.max(0, Math.min(100, Math.round(percent)));
+          await write({ status: "IN_PROGRESS", error: null, progress }, "running");
+        },
+      })));
+      const uploaded = await deadline.race(uploadOutputs(deps, node, data, input.data, { ...output }, abort.signal));
+      const duration = (Date.now() - runStartedAt) / 1000;
+      const minio = uploaded.files.length > 0 ? { minio_files: uploaded.files.map(({ name, url, type, size }) => ({ name, url, type, size })) } : {};
+      base.minio_files = minio.minio_files ?? null;
+      const result = await writeFinal({ status: "SUCCESS", output: uploaded.output, error: null, duration, progress: 100, ...minio }, "completed");
+      if (!result.written) {
+        logger.info({ refused: result.reason }, "node finished but was cancelled or deleted meanwhile; result dropped");
+        return "CANCELLED";
+      }
+      logger.info({ duration }, "node succeeded");
+      await notify();
+      return "SUCCESS";
+    } catch (error) {
+      if (deadline.expired) return fail(new NodeTimeoutError(timeoutMs).message);
+      if (held?.lost.aborted) return fail(`${(held.lost.reason as Error).message}; stopped so as not to run beside the next holder`);
+      if (abort.aborted) {
+        await writeFinal({ status: "CANCELLED", error: "cancelled" }, "cancelled", `${taskName} cancelled`);
+        logger.info("node cancelled");
+        return "CANCELLED";
+      }
+      return fail(error instanceof Error ? error.message : String(error));
+    } finally {
+      deadline.clear();
+    }
+  };
   try {
-    const output = await deadline.race(node.run(input.data, {
-      taskId,
-      taskName,
-      get storageDir() {
-        return taskDir();
-      },
-      get outputDir() {
-        return outputDir();
-      },
-      logger,
-      get signal() {
-        return abort.signal;
-      },
-      tools: deps.tools,
-      resolveInput: (reference) => resolveInputReference(deps, { taskId, storageDir, teamRoots: data.input_roots }, reference, abort.signal),
-      progress: async (percent) => {
-        const progress = Math.max(0, Math.min(100, Math.round(percent)));
-        await write({ status: "IN_PROGRESS", error: null, progress }, "running");
-      },
-    }));
-    const uploaded = await deadline.race(uploadOutputs(deps, node, data, input.data, { ...output }, abort.signal));
-    const duration = (Date.now() - startedAt) / 1000;
-    const minio = uploaded.files.length > 0 ? { minio_files: uploaded.files.map(({ name, url, type, size }) => ({ name, url, type, size })) } : {};
-    base.minio_files = minio.minio_files ?? null;
-    const result = await writeFinal({ status: "SUCCESS", output: uploaded.output, error: null, duration, progress: 100, ...minio }, "completed");
-    if (!result.written) {
-      logger.info({ refused: result.reason }, "node finished but was cancelled or deleted meanwhile; result dropped");
-      return "CANCELLED";
-    }
-    logger.info({ duration }, "node succeeded");
-    await notify();
-    return "SUCCESS";
-  } catch (error) {
-    if (deadline.expired) return fail(new NodeTimeoutError(timeoutMs).message);
-    if (abort.aborted) {
-      await writeFinal({ status: "CANCELLED", error: "cancelled" }, "cancelled", `${taskName} cancelled`);
-      logger.info("node cancelled");
-      return "CANCELLED";
-    }
-    return fail(error instanceof Error ? error.message : String(error));
+    return await runHeld();
   } finally {
-    deadline.clear();
+    await held?.release();
   }
 }

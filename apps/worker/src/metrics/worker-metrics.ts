@@ -9,6 +9,8 @@ export interface WorkerMetrics {
   nodeFinished(node: string, outcome: string, seconds: number): void;
   /** A stored node state was skipped because it is unreadable (wired as the store's `onCorruptNode`). */
   corruptNodeState(): void;
+  /** A node waited `seconds` for a slot of a `kind` resource (and got it). */
+  resourceWaited(kind: string, seconds: number): void;
 }
 
 /** Creates the worker's metrics; `defaults` adds the process metrics (CPU, memory, event loop). */
@@ -33,9 +35,17 @@ export function createWorkerMetrics(options: { defaults?: boolean } = {}): Worke
     help: "Stored node states skipped on read because they are not a valid WorkflowContext (or not a string)",
     registers: [registry],
   });
+  const resourceWait = new Histogram({
+    name: "wf_resource_wait_seconds",
+    help: "Time nodes waited for a slot of a shared resource (a GPU), by resource kind",
+    labelNames: ["resource"] as const,
+    buckets: [0.001, 0.01, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 1800],
+    registers: [registry],
+  });
   return {
     registry,
     corruptNodeState: () => corruptNodeStates.inc(),
+    resourceWaited: (resource, seconds) => resourceWait.observe({ resource }, seconds),
     nodeStarted: (node) => active.inc({ node }),
     nodeFinished: (node, outcome, seconds) => {
       active.dec({ node });

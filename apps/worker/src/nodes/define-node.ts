@@ -57,6 +57,15 @@ export interface NodeDefinition<Input extends z.ZodType = z.ZodType, Output exte
    */
   readonly timeoutMs?: number;
   /**
+   * Shared resources the node needs one slot of each while it runs (e.g. `["gpu"]`): the worker
+   * takes a lease on an instance of its machine (`WF_RESOURCES`), shared by every worker process
+   * of every service with the same `WF_RESOURCE_SCOPE`, waiting in arrival order; the node is
+   * stopped if a lease is lost.
+   */
+  readonly resources?: readonly string[];
+  /** Longest the node waits for its resources, ms; default the worker's (`WF_RESOURCE_WAIT_MS`). Then it ends `FAILED` `RESOURCE_TIMEOUT`. */
+  readonly resourceWaitMs?: number;
+  /**
    * Uploads of the node's outputs when the worker has an object store (by default every file or
    * folder the output names inside the task's folder is uploaded): `false` uploads none, `skip`
    * names output fields to leave out, or computes them from the input (an option of the node).
@@ -82,6 +91,9 @@ export function defineNode<Input extends z.ZodType, Output extends object>(
   parseTaskName(definition.name);
   if (definition.timeoutMs !== undefined && !(Number.isFinite(definition.timeoutMs) && definition.timeoutMs > 0)) {
     throw new RangeError(`node ${definition.name}: timeoutMs must be a positive number of milliseconds`);
+  }
+  for (const kind of definition.resources ?? []) {
+    if (!/^[a-z][a-z0-9_-]{0,31}$/.test(kind)) throw new RangeError(`node ${definition.name}: resource ${JSON.stringify(kind)} must be 1-32 of a-z 0-9 _ - starting with a letter`);
   }
   for (const sources of Object.values(definition.fallbacks ?? {})) {
     for (const source of sources) parseTaskName(typeof source === "string" ? source : source.stage);

@@ -364,6 +364,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/resources": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Shared resources (GPUs) of every machine: slots, holders and waiters */
+        get: operations["listResources"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/monitoring/gpu-lock/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The original's GPU lock status, over wf's leases */
+        get: operations["getGpuLockStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/monitoring/gpu-lock/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The original's GPU lock health summary, over wf's leases */
+        get: operations["getGpuLockHealth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/monitoring/lock/release": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Free one holder of a resource by its token (admin keys only) */
+        post: operations["releaseLock"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -873,6 +941,154 @@ export interface components {
             bucket: string;
             download_url: string;
             expires_in_hours: number;
+        };
+        ResourceStateInput: {
+            /** @description <scope>/<name>, e.g. gpu-host-1/gpu:0 */
+            instance: string;
+            slots: number | null;
+            holders: {
+                token: string;
+                task_id: string | null;
+                task_name: string | null;
+                worker: string;
+                since: string;
+                expires_at: string;
+            }[];
+            waiters: {
+                token: string;
+                position: number;
+                task_id: string | null;
+                task_name: string | null;
+                worker: string;
+                since: string;
+            }[];
+            stats: {
+                acquired: number;
+                timeouts: number;
+                lost: number;
+                held_ms: number;
+                waited_ms: number;
+            };
+        };
+        /**
+         * @example {
+         *       "resources": [
+         *         {
+         *           "instance": "gpu-host-1/gpu:0",
+         *           "slots": 1,
+         *           "holders": [
+         *             {
+         *               "token": "worker-1:5f0c…",
+         *               "task_id": "task-1",
+         *               "task_name": "gpua.infer",
+         *               "worker": "worker-1",
+         *               "since": "2026-12-01T12:00:00.000Z",
+         *               "expires_at": "2026-12-01T12:00:10.000Z"
+         *             }
+         *           ],
+         *           "waiters": [
+         *             {
+         *               "token": "worker-2:9b2c…",
+         *               "position": 0,
+         *               "task_id": "task-2",
+         *               "task_name": "gpub.infer",
+         *               "worker": "worker-2",
+         *               "since": "2026-12-01T12:00:01.000Z"
+         *             }
+         *           ],
+         *           "stats": {
+         *             "acquired": 41,
+         *             "timeouts": 0,
+         *             "lost": 0,
+         *             "held_ms": 40120,
+         *             "waited_ms": 35010
+         *           }
+         *         }
+         *       ]
+         *     }
+         */
+        ResourceListInput: {
+            resources: components["schemas"]["ResourceStateInput"][];
+        };
+        /**
+         * @example {
+         *       "lock_key": "gpu_lock:0",
+         *       "is_locked": true,
+         *       "lock_holder": "worker-1:5f0c…",
+         *       "ttl_seconds": 8,
+         *       "timestamp": 1796040000.1,
+         *       "health": {
+         *         "status": "healthy"
+         *       },
+         *       "statistics": {
+         *         "acquired": 41,
+         *         "timeouts": 0
+         *       },
+         *       "recent_history": [],
+         *       "lock_type": "lease",
+         *       "lock_age": 2.1,
+         *       "resource": null
+         *     }
+         */
+        LockStatusInput: {
+            lock_key: string;
+            is_locked: boolean;
+            /** @description The first holder's token */
+            lock_holder: string | null;
+            /** @description Until the first holder's lease ends unless renewed */
+            ttl_seconds: number | null;
+            timestamp: number;
+            health: {
+                [key: string]: unknown;
+            };
+            statistics: {
+                [key: string]: unknown;
+            };
+            recent_history: unknown[];
+            lock_type: string;
+            lock_age: number | null;
+            resource: components["schemas"]["ResourceStateInput"] | null;
+        };
+        /**
+         * @example {
+         *       "overall_status": "healthy",
+         *       "issues_count": 0,
+         *       "total_attempts": 41,
+         *       "success_rate": 1,
+         *       "timeout_rate": 0,
+         *       "average_execution_time": 0.98,
+         *       "recent_success_rate": 1,
+         *       "lock_holder": null,
+         *       "lock_age": null,
+         *       "timestamp": 1796040000.1
+         *     }
+         */
+        LockHealthInput: {
+            /** @enum {string} */
+            overall_status: "healthy" | "warning" | "unknown";
+            issues_count: number;
+            total_attempts: number;
+            success_rate: number;
+            timeout_rate: number;
+            average_execution_time: number;
+            recent_success_rate: number;
+            lock_holder: string | null;
+            lock_age: number | null;
+            timestamp: number;
+        };
+        /**
+         * @example {
+         *       "success": true,
+         *       "message": "released worker-1:5f0c… of gpu-host-1/gpu:0",
+         *       "lock_key": "gpu_lock:0",
+         *       "task_name": "manual"
+         *     }
+         */
+        ReleaseLockResponseInput: {
+            success: boolean;
+            message: string;
+            lock_key: string;
+            task_name: string;
         };
         /**
          * @example {
@@ -1550,6 +1766,154 @@ export interface components {
             bucket: string;
             download_url: string;
             expires_in_hours: number;
+        };
+        ResourceState: {
+            /** @description <scope>/<name>, e.g. gpu-host-1/gpu:0 */
+            instance: string;
+            slots: number | null;
+            holders: {
+                token: string;
+                task_id: string | null;
+                task_name: string | null;
+                worker: string;
+                since: string;
+                expires_at: string;
+            }[];
+            waiters: {
+                token: string;
+                position: number;
+                task_id: string | null;
+                task_name: string | null;
+                worker: string;
+                since: string;
+            }[];
+            stats: {
+                acquired: number;
+                timeouts: number;
+                lost: number;
+                held_ms: number;
+                waited_ms: number;
+            };
+        };
+        /**
+         * @example {
+         *       "resources": [
+         *         {
+         *           "instance": "gpu-host-1/gpu:0",
+         *           "slots": 1,
+         *           "holders": [
+         *             {
+         *               "token": "worker-1:5f0c…",
+         *               "task_id": "task-1",
+         *               "task_name": "gpua.infer",
+         *               "worker": "worker-1",
+         *               "since": "2026-12-01T12:00:00.000Z",
+         *               "expires_at": "2026-12-01T12:00:10.000Z"
+         *             }
+         *           ],
+         *           "waiters": [
+         *             {
+         *               "token": "worker-2:9b2c…",
+         *               "position": 0,
+         *               "task_id": "task-2",
+         *               "task_name": "gpub.infer",
+         *               "worker": "worker-2",
+         *               "since": "2026-12-01T12:00:01.000Z"
+         *             }
+         *           ],
+         *           "stats": {
+         *             "acquired": 41,
+         *             "timeouts": 0,
+         *             "lost": 0,
+         *             "held_ms": 40120,
+         *             "waited_ms": 35010
+         *           }
+         *         }
+         *       ]
+         *     }
+         */
+        ResourceList: {
+            resources: components["schemas"]["ResourceState"][];
+        };
+        /**
+         * @example {
+         *       "lock_key": "gpu_lock:0",
+         *       "is_locked": true,
+         *       "lock_holder": "worker-1:5f0c…",
+         *       "ttl_seconds": 8,
+         *       "timestamp": 1796040000.1,
+         *       "health": {
+         *         "status": "healthy"
+         *       },
+         *       "statistics": {
+         *         "acquired": 41,
+         *         "timeouts": 0
+         *       },
+         *       "recent_history": [],
+         *       "lock_type": "lease",
+         *       "lock_age": 2.1,
+         *       "resource": null
+         *     }
+         */
+        LockStatus: {
+            lock_key: string;
+            is_locked: boolean;
+            /** @description The first holder's token */
+            lock_holder: string | null;
+            /** @description Until the first holder's lease ends unless renewed */
+            ttl_seconds: number | null;
+            timestamp: number;
+            health: {
+                [key: string]: unknown;
+            };
+            statistics: {
+                [key: string]: unknown;
+            };
+            recent_history: unknown[];
+            lock_type: string;
+            lock_age: number | null;
+            resource: components["schemas"]["ResourceState"] | null;
+        };
+        /**
+         * @example {
+         *       "overall_status": "healthy",
+         *       "issues_count": 0,
+         *       "total_attempts": 41,
+         *       "success_rate": 1,
+         *       "timeout_rate": 0,
+         *       "average_execution_time": 0.98,
+         *       "recent_success_rate": 1,
+         *       "lock_holder": null,
+         *       "lock_age": null,
+         *       "timestamp": 1796040000.1
+         *     }
+         */
+        LockHealth: {
+            /** @enum {string} */
+            overall_status: "healthy" | "warning" | "unknown";
+            issues_count: number;
+            total_attempts: number;
+            success_rate: number;
+            timeout_rate: number;
+            average_execution_time: number;
+            recent_success_rate: number;
+            lock_holder: string | null;
+            lock_age: number | null;
+            timestamp: number;
+        };
+        /**
+         * @example {
+         *       "success": true,
+         *       "message": "released worker-1:5f0c… of gpu-host-1/gpu:0",
+         *       "lock_key": "gpu_lock:0",
+         *       "task_name": "manual"
+         *     }
+         */
+        ReleaseLockResponse: {
+            success: boolean;
+            message: string;
+            lock_key: string;
+            task_name: string;
         };
         /**
          * @example {
@@ -3175,6 +3539,255 @@ export interface operations {
             };
             /** @description Default Response */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The team's rate limit or active-node quota is reached (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Redis is unreachable or full */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    listResources: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResourceList"];
+                };
+            };
+            /** @description No API key, or one this gateway does not know */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The team's rate limit or active-node quota is reached (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Redis is unreachable or full */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getGpuLockStatus: {
+        parameters: {
+            query?: {
+                /** @description gpu_lock:<n> (the original's key: instance gpu:<n> of the first machine that has one), or an instance <scope>/<name> */
+                lock_key?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LockStatus"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No API key, or one this gateway does not know */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The team's rate limit or active-node quota is reached (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Redis is unreachable or full */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getGpuLockHealth: {
+        parameters: {
+            query?: {
+                /** @description gpu_lock:<n> (the original's key: instance gpu:<n> of the first machine that has one), or an instance <scope>/<name> */
+                lock_key?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LockHealth"];
+                };
+            };
+            /** @description No API key, or one this gateway does not know */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The team's rate limit or active-node quota is reached (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Redis is unreachable or full */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    releaseLock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    lock_key: string;
+                    /** @default manual */
+                    task_name?: string;
+                    /** @description The holder to free (see lock_holder or /v1/resources) */
+                    token: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReleaseLockResponse"];
+                };
+            };
+            /** @description No API key, or one this gateway does not know */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The body is larger than WF_BODY_LIMIT */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -12,6 +12,9 @@ import releaseLease from "./releaseLease-1.lua";
 import countRequest from "./countRequest-1.lua";
 import openEvents from "./openEvents-2.lua";
 import pipelineStep from "./pipelineStep-2.lua";
+import acquireResource from "./acquireResource-5.lua";
+import renewResource from "./renewResource-1.lua";
+import releaseResource from "./releaseResource-4.lua";
 
 /** Prefix of the error the scripts raise when a task's index key holds another type. */
 export const CORRUPT_INDEX = "CORRUPT_INDEX";
@@ -116,6 +119,12 @@ export interface StoreCommands {
   releaseLease(leaseKey: string, holder: string): Promise<number>;
   /** The number of requests counted in a rate window, this one included. */
   countRequest(windowKey: string): Promise<number>;
+  /** See `acquireResource-5.lua`: `[1, position, now]` or `[0, position, now, earliest expiry]`. */
+  acquireResource(keys: readonly [string, string, string, string, string], token: string, slots: number, leaseMs: number, waiterTtlMs: number, info: string): Promise<number[]>;
+  /** 1 when the token's lease was live and is renewed. */
+  renewResource(holdersKey: string, token: string, leaseMs: number): Promise<number>;
+  /** 1 when the token held a slot (now freed); a waiter's place is dropped too. */
+  releaseResource(keys: readonly [string, string, string, string], token: string, channel: string): Promise<number>;
 }
 
 /** `writeNode.lua`'s keys and arguments; kept few, as each one costs on both sides of every write. */
@@ -146,6 +155,9 @@ const SCRIPTS = {
   wfClaimLease: { numberOfKeys: 1, lua: claimLease },
   wfReleaseLease: { numberOfKeys: 1, lua: releaseLease },
   wfCountRequest: { numberOfKeys: 1, lua: countRequest },
+  wfAcquireResource: { numberOfKeys: 5, lua: acquireResource },
+  wfRenewResource: { numberOfKeys: 1, lua: renewResource },
+  wfReleaseResource: { numberOfKeys: 4, lua: releaseResource },
 } as const;
 
 type ScriptName = keyof typeof SCRIPTS;
@@ -188,5 +200,8 @@ export function defineStoreCommands(redis: Redis | Cluster): StoreCommands {
     claimLease: async (leaseKey, holder, durationMs) => (await call("wfClaimLease", leaseKey, holder, durationMs)) as number,
     releaseLease: async (leaseKey, holder) => (await call("wfReleaseLease", leaseKey, holder)) as number,
     countRequest: async (windowKey) => (await call("wfCountRequest", windowKey)) as number,
+    acquireResource: async (keys, token, slots, leaseMs, waiterTtlMs, info) => (await call("wfAcquireResource", ...keys, token, slots, leaseMs, waiterTtlMs, info)) as number[],
+    renewResource: async (holdersKey, token, leaseMs) => (await call("wfRenewResource", holdersKey, token, leaseMs)) as number,
+    releaseResource: async (keys, token, channel) => (await call("wfReleaseResource", ...keys, token, channel)) as number,
   };
 }
