@@ -5,7 +5,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort, waitFor } from "@wf/testing";
+import { mkdir } from "node:fs/promises";
 import { Redis } from "ioredis";
+import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startApp, startScript, type AppProcess } from "./processes.js";
 
@@ -161,6 +163,36 @@ describe("a GPU shared by two services' worker processes", () => {
     b.child.kill("SIGKILL");
   }, 60_000);
 
+  it("the dashboard's services page shows each GPU, its holder and its waiters", async () => {
+    const instanceScope = scope();
+    const env = { WF_RESOURCES: "gpu:0=1", WF_RESOURCE_SCOPE: instanceScope };
+    const [a, b] = [await startGpuWorker("gpua", env), await startGpuWorker("gpub", env)];
+    const run = `ui-${randomBytes(4).toString("hex")}`;
+    const holder = await create("gpua", 8_000, run);
+    await waitFor(async () => (await stageOf(holder, "gpua.infer"))["resources"] || undefined, 20_000, "the holder to take the GPU");
+    const waiter = await create("gpub", 100, run);
+    await waitFor(async () => (await stageOf(waiter, "gpub.infer"))["waiting_for_resource"] === "gpu" || undefined, 20_000, "the waiter to queue");
+    const browser = await chromium.launch({
+      executablePath: process.env["CHROMIUM_PATH"] ?? "/usr/bin/chromium",
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 600 } });
+      await page.goto(`${base}/ui`);
+      const card = page.locator(`.resource[data-resource="${instanceScope}/gpu:0"]`);
+      await card.getByText("1/1 in use").waitFor({ timeout: 10_000 });
+      await card.getByText("1 waiting").waitFor({ timeout: 10_000 });
+      expect(await card.locator("a").getAttribute("href")).toBe(`#/tasks/${holder}`);
+      const artifacts = join(import.meta.dirname, "..", "test-artifacts");
+      await mkdir(artifacts, { recursive: true });
+      await page.screenshot({ path: join(artifacts, "dashboard-resources.png") });
+    } finally {
+      await browser.close();
+    }
+    a.child.kill("SIGKILL");
+    b.child.kill("SIGKILL");
+  }, 60_000);
+
   it("a waiter past its limit ends FAILED RESOURCE_TIMEOUT and leaves the queue", async () => {
     const instanceScope = scope();
     const env = { WF_RESOURCES: "gpu:0=1", WF_RESOURCE_SCOPE: instanceScope, WF_RESOURCE_LEASE_MS: "1500" };
@@ -182,6 +214,10 @@ describe("a GPU shared by two services' worker processes", () => {
     expect(status["ttl_seconds"]).toBeGreaterThan(0);
     const health = (await (await fetch(`${base}/api/v1/monitoring/gpu-lock/health?lock_key=${encodeURIComponent(`${instanceScope}/gpu:0`)}`)).json()) as Json;
     expect(health).toMatchObject({ overall_status: "warning", total_attempts: 2, timeout_rate: 0.5 });
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toContain(`wf_resource_holders{instance="${instanceScope}/gpu:0"} 1`);
+    expect(metrics).toContain(`wf_resource_waiters{instance="${instanceScope}/gpu:0"} 0`);
+    expect(metrics).toContain(`wf_resource_slots{instance="${instanceScope}/gpu:0"} 1`);
     const listing = (await (await fetch(`${base}/v1/resources`)).json()) as Json;
     expect(listing["resources"].map((r: Json) => r["instance"])).toContain(`${instanceScope}/gpu:0`);
 

@@ -100,7 +100,7 @@ export async function buildApp(deps: GatewayDeps, options: BuildAppOptions = {})
   registerRetryTask(app, deps);
   registerServiceRoutes(app, deps);
   registerFileRoutes(app, deps);
-  registerMonitoringRoutes(app, deps);
+  registerMonitoringRoutes(app, deps, metrics.registry);
   app.get("/metrics", { schema: { hide: true } }, async (_request, reply) =>
     reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
   );

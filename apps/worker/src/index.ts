@@ -13,4 +13,4 @@ export { serveMetrics, type WorkerMetrics } from "./metrics/worker-metrics.js";
 export type { WorkerHealth } from "./health/worker-health.js";
 export type { DownloadLimits } from "./inputs/download-input.js";
 export { parseResources, type ResourceInstanceConfig } from "./resources/resource-config.js";
-export { ResourceTimeoutError } from "./resources/resource-broker.js";
+export { ResourceTimeoutError, createResourceBroker, type HeldResources, type HoldRequest, type ResourceBroker, type ResourceBrokerOptions } from "./resources/resource-broker.js";

@@ -37,6 +37,8 @@ export type CancelTaskResponse = paths["/v1/tasks/{id}"]["delete"]["responses"][
 export type DeleteTaskResponse = paths["/v1/tasks/{id}/delete"]["post"]["responses"][200]["content"]["application/json"];
 /** Answer of `supportedTasks`. */
 export type SupportedTasksResponse = paths["/v1/tasks/supported-tasks"]["get"]["responses"][200]["content"]["application/json"];
+/** Answer of `GET /v1/resources`. */
+export type ResourceList = Schemas["ResourceList"];
 /** Answer of `POST /v1/files/upload`. */
 export type FileUploadResponse = Schemas["FileUploadResponse"];
 /** Answer of the file listings. */
@@ -84,6 +86,8 @@ export interface WfClient {
   nodes(): Promise<NodeList>;
   /** Each service with live workers: its nodes, live workers and queue job counts. */
   services(): Promise<ServiceList>;
+  /** Shared resources (GPUs) of every machine: slots, holders (task, node, worker, since) and waiters. */
+  resources(): Promise<ResourceList>;
   /**
    * The task's node events as they happen (`GET /v1/tasks/:id/events`): first the current state
    * of every node, then each change; returns when every node is final or the task is deleted.
@@ -149,6 +153,7 @@ export function createWfClient(options: WfClientOptions): WfClient {
     supportedTasks: () => data(api.GET("/v1/tasks/supported-tasks")),
     nodes: () => data(api.GET("/v1/nodes")),
     services: () => data(api.GET("/v1/services")),
+    resources: () => data(api.GET("/v1/resources")),
     events: (taskId, eventsOptions) =>
       followEvents(
         (lastEventId, signal) =>

@@ -14,6 +14,7 @@ export {
   type NodeList,
   type PipelineNode,
   type PipelineNodeOutcome,
+  type ResourceList,
   type RetryTaskResponse,
   type ServiceList,
   type SupportedTasksResponse,

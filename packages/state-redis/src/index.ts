@@ -27,4 +27,4 @@ export { connectRedis, keyLayoutFor, type ConnectOptions, type ConnectionMode } 
 export { createActiveNodes, type ActiveNodeEntry, type ActiveNodes, type ActiveNodesOptions } from "./active-nodes.js";
 export { createTeamQuotas, type TeamQuotas } from "./quotas.js";
 export { createWriteCoalescer } from "./write-coalescing.js";
-export { createResourceLeases, type AcquireResult, type ResourceHolderInfo, type ResourceLeases, type ResourceState } from "./resources.js";
+export { DECLARATION_TTL_MS, createResourceLeases, type AcquireResult, type ResourceHolderInfo, type ResourceLeases, type ResourceState } from "./resources.js";

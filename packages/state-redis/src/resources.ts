@@ -47,15 +47,18 @@ export interface ResourceLeases {
   release(instance: string, token: string): Promise<boolean>;
   /** The channel announcing freed slots of an instance (subscribe to wake waiters). */
   channel(instance: string): string;
-  /** Records an instance a worker has, for the monitoring routes. */
+  /** Records an instance a worker has, for the monitoring routes; repeat it well within {@link DECLARATION_TTL_MS}. */
   declare(instance: string, slots: number): Promise<void>;
   /** Adds to an instance's counters. */
   count(instance: string, counts: Partial<Record<keyof ResourceState["stats"], number>>): Promise<void>;
-  /** Every declared instance (sorted). */
+  /** Every instance declared within {@link DECLARATION_TTL_MS} (sorted); older declarations are dropped (their machine is gone). */
   instances(): Promise<{ instance: string; slots: number }[]>;
   /** Holders, waiters and counters of one instance. */
   inspect(instance: string): Promise<ResourceState>;
 }
+
+/** How long an instance stays listed after its workers last declared it. */
+export const DECLARATION_TTL_MS = 60_000;
 
 function parseInfo(raw: string | undefined): ResourceHolderInfo {
   try {
@@ -93,7 +96,7 @@ export function createResourceLeases(options: { redis: RedisConnection; keyLayou
     channel: (instance) => keys.resourceKeys(instance).channel,
     async declare(instance, slots) {
       keys.resourceKeys(instance);
-      await guarded(redis.hset(keys.resourceInstances, instance, JSON.stringify({ slots, updated_at: new Date().toISOString() })), "write");
+      await guarded(redis.hset(keys.resourceInstances, instance, JSON.stringify({ slots, updated_at: Date.now() })), "write");
     },
     async count(instance, counts) {
       const entries = Object.entries(counts).filter(([, value]) => value);
@@ -102,8 +105,15 @@ export function createResourceLeases(options: { redis: RedisConnection; keyLayou
     },
     async instances() {
       const all = await guarded(redis.hgetall(keys.resourceInstances), "read");
-      return Object.entries(all)
-        .map(([instance, raw]) => ({ instance, slots: Number((JSON.parse(raw) as { slots?: number }).slots ?? 1) }))
+      const parsed = Object.entries(all).map(([instance, raw]) => {
+        const entry = JSON.parse(raw) as { slots?: number; updated_at?: number };
+        return { instance, slots: Number(entry.slots ?? 1), updatedAt: Number(entry.updated_at ?? 0) };
+      });
+      const stale = parsed.filter((entry) => Date.now() - entry.updatedAt > DECLARATION_TTL_MS).map((entry) => entry.instance);
+      if (stale.length > 0) await guarded(redis.hdel(keys.resourceInstances, ...stale), "write").catch(() => 0);
+      return parsed
+        .filter((entry) => !stale.includes(entry.instance))
+        .map(({ instance, slots }) => ({ instance, slots }))
         .sort((a, b) => a.instance.localeCompare(b.instance));
     },
     async inspect(instance) {

@@ -1,5 +1,7 @@
 import { createResourceLeases, keyLayoutFor, type ResourceLeases, type ResourceState } from "@wf/state-redis";
+import type { Registry } from "prom-client";
 import type { GatewayDeps, ZodApp } from "../deps.js";
+import { registerResourceGauges } from "../metrics/resource-gauges.js";
 import { canSee, type Principal } from "../auth/principal.js";
 import { ApiError } from "../errors/api-error.js";
 import { LockHealthSchema, LockKeyQuerySchema, LockStatusSchema, ReleaseLockBodySchema, ReleaseLockResponseSchema, ResourceListSchema } from "../schemas/monitoring.js";
@@ -28,8 +30,9 @@ async function visible(deps: GatewayDeps, principal: Principal, state: ResourceS
  * The original's GPU-lock monitoring routes over wf's resource leases, and wf's view of every
  * resource instance (`GET /v1/resources`).
  */
-export function registerMonitoringRoutes(app: ZodApp, deps: GatewayDeps): void {
+export function registerMonitoringRoutes(app: ZodApp, deps: GatewayDeps, registry?: Registry): void {
   const leases = deps.resources ?? createResourceLeases({ redis: deps.redis, keyLayout: keyLayoutFor(deps.redis) });
+  if (registry) registerResourceGauges(registry, leases);
 
   app.get(
     "/v1/resources",

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { WfError } from "@wf/context";
-import { createResourceLeases, type KeyLayout, type RedisConnection, type ResourceLeases } from "@wf/state-redis";
+import { DECLARATION_TTL_MS, createResourceLeases, type KeyLayout, type RedisConnection, type ResourceLeases } from "@wf/state-redis";
 import type { Logger } from "pino";
 import type { ResourceInstanceConfig } from "./resource-config.js";
 
@@ -80,7 +80,11 @@ export async function createResourceBroker(options: ResourceBrokerOptions): Prom
     for (const wake of wakers.get(channel) ?? []) wake();
   });
   if (instances.length > 0) await subscriber.subscribe(...instances.map(({ instance }) => leases.channel(instance)));
-  await Promise.all(instances.map(({ instance, slots }) => leases.declare(instance, slots)));
+  const declare = () => Promise.all(instances.map(({ instance, slots }) => leases.declare(instance, slots)));
+  await declare();
+  // Listed by the monitoring routes while some worker of the machine lives.
+  const declaring = setInterval(() => void declare().catch(() => undefined), DECLARATION_TTL_MS / 4);
+  declaring.unref();
 
   async function holdOne(kind: string, token: string, request: HoldRequest, announced: { done: boolean }) {
     const candidates = instances.filter((candidate) => candidate.kind === kind);
@@ -104,7 +108,8 @@ export async function createResourceBroker(options: ResourceBrokerOptions): Prom
             await Promise.all(candidates.filter((other) => other !== candidate).map((other) => leases.release(other.instance, token)));
             const waitedMs = Date.now() - startedAt;
             options.onWaited?.(kind, waitedMs / 1000);
-            await leases.count(candidate.instance, { acquired: 1, waited_ms: waitedMs }).catch(() => undefined);
+            // Counters for the monitoring routes: not waited for, they cost the node no round trip.
+            void leases.count(candidate.instance, { acquired: 1, waited_ms: waitedMs }).catch(() => undefined);
             return { instance: candidate.instance, waitedMs };
           }
           position = Math.min(position, result.position);
@@ -162,7 +167,7 @@ export async function createResourceBroker(options: ResourceBrokerOptions): Prom
         await Promise.all(
           held.map(async ({ instance }) => {
             await leases.release(instance, token).catch((error: unknown) => options.logger.warn({ err: error, instance }, "could not release a resource lease; it frees itself when it expires"));
-            await leases.count(instance, { held_ms: heldMs }).catch(() => undefined);
+            void leases.count(instance, { held_ms: heldMs }).catch(() => undefined);
           }),
         );
       };
@@ -199,6 +204,7 @@ export async function createResourceBroker(options: ResourceBrokerOptions): Prom
       return { instances: held.map((h) => h.instance), queuedAt, waitedMs, lost: lost.signal, release };
     },
     async close() {
+      clearInterval(declaring);
       await subscriber.quit().catch(() => subscriber.disconnect());
     },
   };
