@@ -8,7 +8,7 @@ import { freePort, waitFor } from "@wf/testing";
 import { mkdir } from "node:fs/promises";
 import { Redis } from "ioredis";
 import { chromium } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import { startApp, startScript, type AppProcess } from "./processes.js";
 
 const GPU_WORKER = join(import.meta.dirname, "..", "fixtures", "gpu-worker", "worker.mjs");
@@ -51,6 +51,15 @@ async function final(taskId: string, taskName: string, timeoutMs = 60_000): Prom
   }, timeoutMs, `${taskName} on ${taskId} to finish`);
 }
 
+/** A gpua node that holds the GPU for `holderMs`, then a gpub node queued behind it (`waiterMs`). */
+async function holderThenWaiter(run: string, holderMs: number, waiterMs: number): Promise<{ holder: string; waiter: string }> {
+  const holder = await create("gpua", holderMs, run);
+  await waitFor(async () => (await stageOf(holder, "gpua.infer"))["resources"] || undefined, 20_000, "the holder to take the GPU");
+  const waiter = await create("gpub", waiterMs, run);
+  await waitFor(async () => (await stageOf(waiter, "gpub.infer"))["waiting_for_resource"] === "gpu" || undefined, 20_000, "the waiter to queue");
+  return { holder, waiter };
+}
+
 const runsOf = async (run: string): Promise<Run[]> => (await redis.lrange(`gpu-runs:${run}`, 0, -1)).map((entry) => JSON.parse(entry) as Run).sort((a, b) => a.start - b.start);
 /** The most runs in progress at once. */
 function maxConcurrent(runs: readonly Run[]): number {
@@ -71,8 +80,22 @@ beforeAll(async () => {
   await waitFor(async () => (await fetch(`${base}/v1/tasks/health`).then((r) => r.ok, () => false)) || undefined, 20_000, `the gateway (${gateway.output()})`);
 });
 
+/** SIGKILLs every worker a test started (also when it failed half-way), so none takes the next test's jobs. */
+async function killWorkers(): Promise<void> {
+  await Promise.all(
+    workers.splice(0).map(async (worker) => {
+      if (worker.child.exitCode !== null || worker.child.signalCode !== null) return;
+      const exited = new Promise((resolve) => worker.child.once("exit", resolve));
+      worker.child.kill("SIGCONT");
+      worker.child.kill("SIGKILL");
+      await exited;
+    }),
+  );
+}
+afterEach(killWorkers);
+
 afterAll(async () => {
-  for (const worker of workers) if (worker.child.exitCode === null && worker.child.signalCode === null) worker.child.kill("SIGKILL");
+  await killWorkers();
   await gateway?.stop();
   redis.disconnect();
   await rm(shared, { recursive: true, force: true });
@@ -122,10 +145,7 @@ describe("a GPU shared by two services' worker processes", () => {
     const env = { WF_RESOURCES: "gpu:0=1", WF_RESOURCE_SCOPE: scope(), WF_RESOURCE_LEASE_MS: String(lease) };
     const [a, b] = [await startGpuWorker("gpua", env), await startGpuWorker("gpub", env)];
     const run = `kill-${randomBytes(4).toString("hex")}`;
-    const holder = await create("gpua", 20_000, run);
-    await waitFor(async () => (await stageOf(holder, "gpua.infer"))["resources"] || undefined, 20_000, "the holder to take the GPU");
-    const waiter = await create("gpub", 200, run);
-    await waitFor(async () => (await stageOf(waiter, "gpub.infer"))["waiting_for_resource"] === "gpu" || undefined, 20_000, "the waiter to queue");
+    const { waiter } = await holderThenWaiter(run, 20_000, 200);
     const killedAt = Date.now();
     a.child.kill("SIGKILL");
     expect((await final(waiter, "gpub.infer"))["status"]).toBe("SUCCESS");
@@ -139,10 +159,7 @@ describe("a GPU shared by two services' worker processes", () => {
     const env = { WF_RESOURCES: "gpu:0=1", WF_RESOURCE_SCOPE: scope(), WF_RESOURCE_LEASE_MS: String(lease) };
     const [a, b] = [await startGpuWorker("gpua", env), await startGpuWorker("gpub", env)];
     const run = `stop-${randomBytes(4).toString("hex")}`;
-    const frozen = await create("gpua", 8_000, run);
-    await waitFor(async () => (await stageOf(frozen, "gpua.infer"))["resources"] || undefined, 20_000, "the holder to take the GPU");
-    const next = await create("gpub", 1_000, run);
-    await waitFor(async () => (await stageOf(next, "gpub.infer"))["waiting_for_resource"] === "gpu" || undefined, 20_000, "the waiter to queue");
+    const { holder: frozen, waiter: next } = await holderThenWaiter(run, 8_000, 1_000);
     a.child.kill("SIGSTOP");
     await sleep(lease + 2_000);
     const wokenAt = Date.now();
@@ -163,15 +180,30 @@ describe("a GPU shared by two services' worker processes", () => {
     b.child.kill("SIGKILL");
   }, 60_000);
 
+  it("a node cancelled while it waits leaves the queue at once and ends CANCELLED", async () => {
+    const instanceScope = scope();
+    const env = { WF_RESOURCES: "gpu:0=1", WF_RESOURCE_SCOPE: instanceScope };
+    const [a, b] = [await startGpuWorker("gpua", env), await startGpuWorker("gpub", env)];
+    const run = `cancel-${randomBytes(4).toString("hex")}`;
+    const { holder, waiter } = await holderThenWaiter(run, 3_000, 100);
+    const cancelled = await fetch(`${base}/v1/tasks/${waiter}`, { method: "DELETE" });
+    expect(cancelled.status).toBe(200);
+    expect((await final(waiter, "gpub.infer"))["status"]).toBe("CANCELLED");
+    const listing = (await (await fetch(`${base}/v1/resources`)).json()) as Json;
+    const gpu = listing["resources"].find((r: Json) => r["instance"] === `${instanceScope}/gpu:0`);
+    expect(gpu["waiters"]).toEqual([]);
+    expect((await final(holder, "gpua.infer"))["status"]).toBe("SUCCESS");
+    expect((await runsOf(run)).map((r) => r.task)).toEqual([holder]); // the cancelled node never ran
+    a.child.kill("SIGKILL");
+    b.child.kill("SIGKILL");
+  }, 60_000);
+
   it("the dashboard's services page shows each GPU, its holder and its waiters", async () => {
     const instanceScope = scope();
     const env = { WF_RESOURCES: "gpu:0=1", WF_RESOURCE_SCOPE: instanceScope };
     const [a, b] = [await startGpuWorker("gpua", env), await startGpuWorker("gpub", env)];
     const run = `ui-${randomBytes(4).toString("hex")}`;
-    const holder = await create("gpua", 8_000, run);
-    await waitFor(async () => (await stageOf(holder, "gpua.infer"))["resources"] || undefined, 20_000, "the holder to take the GPU");
-    const waiter = await create("gpub", 100, run);
-    await waitFor(async () => (await stageOf(waiter, "gpub.infer"))["waiting_for_resource"] === "gpu" || undefined, 20_000, "the waiter to queue");
+    const { holder } = await holderThenWaiter(run, 8_000, 100);
     const browser = await chromium.launch({
       executablePath: process.env["CHROMIUM_PATH"] ?? "/usr/bin/chromium",
       args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],

@@ -26,7 +26,7 @@ const gpuNode = defineNode({
   input: z.object({}),
   resources: ["gpu"],
   run: (_input, ctx) =>
-    new Promise((_resolve, reject) => {
+    new Promise<Record<string, unknown>>((_resolve, reject) => {
       ctx.signal.addEventListener("abort", () => {
         abortedAt = Date.now();
         reject(ctx.signal.reason);

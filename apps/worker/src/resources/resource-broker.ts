@@ -121,7 +121,6 @@ export async function createResourceBroker(options: ResourceBrokerOptions): Prom
         }
         const left = startedAt + request.maxWaitMs - Date.now();
         if (left <= 0) {
-          await Promise.all(candidates.map((candidate) => leases.release(candidate.instance, token).catch(() => false)));
           await Promise.all(candidates.map((candidate) => leases.count(candidate.instance, { timeouts: 1 }).catch(() => undefined)));
           throw new ResourceTimeoutError(`RESOURCE_TIMEOUT: no ${kind} slot came free within ${Math.round(request.maxWaitMs / 100) / 10} s (${candidates.map((c) => c.instance).join(", ")})`);
         }
@@ -138,6 +137,10 @@ export async function createResourceBroker(options: ResourceBrokerOptions): Prom
           request.signal.addEventListener("abort", done, { once: true });
         });
       }
+    } catch (error) {
+      // Cancelled, timed out or Redis failed: leave every queue this token joined.
+      await Promise.all(candidates.map((candidate) => leases.release(candidate.instance, token).catch(() => false)));
+      throw error;
     } finally {
       for (const channel of channels) wakers.get(channel)?.delete(onMessage);
     }
