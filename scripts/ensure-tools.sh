@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what wf needs when it is missing: pnpm 12.4.2 (npm), redis-server, ffmpeg and python3-redis (apt),
+# Installs what wf needs when it is missing: pnpm 12.4.2 (npm), redis-server, ffmpeg, python3-redis,
+# pocketsphinx with its en-us model and espeak-ng (apt),
 # Debian's chromium (the dashboard's browser test), and for the container image tests (skipped with
 # WF_SKIP_IMAGES=1) podman, buildah, runc and debootstrap.
 # Safe to run again: it changes nothing that is already there.
@@ -38,6 +39,11 @@ fi
 if ! command -v ffmpeg >/dev/null 2>&1 || ! command -v ffprobe >/dev/null 2>&1; then
   echo "installing ffmpeg" >&2
   apt_install ffmpeg
+fi
+# The speech nodes' engines, models included: pocketsphinx (speech recognition) and espeak-ng (synthesis).
+if ! command -v pocketsphinx_continuous >/dev/null 2>&1 || [ ! -d /usr/share/pocketsphinx/model/en-us/en-us ] || ! command -v espeak-ng >/dev/null 2>&1; then
+  echo "installing pocketsphinx, pocketsphinx-en-us and espeak-ng" >&2
+  apt_install pocketsphinx pocketsphinx-en-us espeak-ng
 fi
 # The dashboard's end-to-end test drives Debian's Chromium with playwright-core (never `playwright install`).
 if ! command -v chromium >/dev/null 2>&1; then

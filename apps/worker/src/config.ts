@@ -20,6 +20,17 @@ export const WorkerEnvSchema = z.object({
   WF_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   FFMPEG_PATH: z.string().min(1).default("ffmpeg"),
   FFPROBE_PATH: z.string().min(1).default("ffprobe"),
+  /** pocketsphinx (speech.transcribe_audio's local engine) and its model folder (Debian's pocketsphinx-en-us). */
+  POCKETSPHINX_PATH: z.string().min(1).default("pocketsphinx_continuous"),
+  POCKETSPHINX_MODEL_DIR: z.string().min(1).default("/usr/share/pocketsphinx/model/en-us"),
+  /** espeak-ng (espeak.generate_speech). */
+  ESPEAK_PATH: z.string().min(1).default("espeak-ng"),
+  /** An OpenAI-compatible transcription endpoint's base URL (`<url>/v1/audio/transcriptions`): faster-whisper servers, whisper.cpp's server, hosted APIs. */
+  WF_ASR_API_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** Its API key (sent as a Bearer token; never logged or stored). */
+  WF_ASR_API_KEY: z.string().min(1).optional(),
+  WF_ASR_API_MODEL: z.string().min(1).default("whisper-1"),
+  WF_ASR_TIMEOUT_MS: z.coerce.number().int().min(1_000).default(600_000),
   /** Largest http(s) input download, in bytes. */
   WF_INPUT_MAX_BYTES: z.coerce.number().int().min(1).default(2 * 1024 ** 3),
   /** Longest an http(s) input download may take. */

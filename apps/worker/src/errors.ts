@@ -9,3 +9,10 @@ export class FfmpegError extends WfError {
     super("FFMPEG_FAILED", message, { details });
   }
 }
+
+/** An engine binary other than ffmpeg (pocketsphinx, espeak-ng, …) exited with an error; the message carries its own reason. Code `TOOL_FAILED`. */
+export class ToolError extends WfError {
+  constructor(message: string, details: { exitCode: number | null; signal: string | null }) {
+    super("TOOL_FAILED", message, { details });
+  }
+}

@@ -14,3 +14,8 @@ export type { WorkerHealth } from "./health/worker-health.js";
 export type { DownloadLimits } from "./inputs/download-input.js";
 export { parseResources, type ResourceInstanceConfig } from "./resources/resource-config.js";
 export { ResourceTimeoutError, createResourceBroker, type HeldResources, type HoldRequest, type ResourceBroker, type ResourceBrokerOptions } from "./resources/resource-broker.js";
+export { engineNodes } from "./nodes/engine-nodes.js";
+export { findBinary, findMediaEngines, type MediaEngines } from "./engines/find-engines.js";
+export { generateSubtitleFilesNode } from "./nodes/wservice/generate-subtitle-files.js";
+export { runTool } from "./ffmpeg/run-ffmpeg.js";
+export { ToolError } from "./errors.js";

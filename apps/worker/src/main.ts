@@ -5,6 +5,8 @@ import { pino } from "pino";
 import { WorkerEnvSchema } from "./config.js";
 import { serveMetrics } from "./metrics/worker-metrics.js";
 import { builtinNodes } from "./nodes/builtin.js";
+import { engineNodes } from "./nodes/engine-nodes.js";
+import { findMediaEngines } from "./engines/find-engines.js";
 import { startWorker } from "./worker.js";
 
 const env = WorkerEnvSchema.safeParse(process.env);
@@ -23,9 +25,20 @@ const redis = connectRedis(config.REDIS_URL, { cluster: config.WF_REDIS_CLUSTER,
 redis.on("error", (error: unknown) => logger.warn({ err: error }, "redis connection error"));
 const keyLayout = keyLayoutFor(redis);
 
+const engines = findMediaEngines({
+  pocketsphinxPath: config.POCKETSPHINX_PATH,
+  pocketsphinxModel: config.POCKETSPHINX_MODEL_DIR,
+  espeakPath: config.ESPEAK_PATH,
+  asrApiUrl: config.WF_ASR_API_URL,
+  asrApiKey: config.WF_ASR_API_KEY,
+  asrApiModel: config.WF_ASR_API_MODEL,
+  asrTimeoutMs: config.WF_ASR_TIMEOUT_MS,
+});
+const media = engineNodes(engines);
+for (const reason of media.missing) logger.warn({ reason }, "not offering a node: its engine is missing");
 const worker = await startWorker({
   processMetrics: true,
-  nodes: builtinNodes,
+  nodes: [...builtinNodes, ...media.nodes],
   redis,
   keyLayout,
   legacyKeys: config.WF_LEGACY_KEYS,
