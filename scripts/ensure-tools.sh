@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what wf needs when it is missing: pnpm 12.4.2 (npm), redis-server, ffmpeg, python3-redis,
-# pocketsphinx with its en-us model and espeak-ng (apt),
+# pocketsphinx with its en-us model, espeak-ng and tesseract with English (apt),
 # Debian's chromium (the dashboard's browser test), and for the container image tests (skipped with
 # WF_SKIP_IMAGES=1) podman, buildah, runc and debootstrap.
 # Safe to run again: it changes nothing that is already there.
@@ -40,10 +40,12 @@ if ! command -v ffmpeg >/dev/null 2>&1 || ! command -v ffprobe >/dev/null 2>&1; 
   echo "installing ffmpeg" >&2
   apt_install ffmpeg
 fi
-# The speech nodes' engines, models included: pocketsphinx (speech recognition) and espeak-ng (synthesis).
-if ! command -v pocketsphinx_continuous >/dev/null 2>&1 || [ ! -d /usr/share/pocketsphinx/model/en-us/en-us ] || ! command -v espeak-ng >/dev/null 2>&1; then
-  echo "installing pocketsphinx, pocketsphinx-en-us and espeak-ng" >&2
-  apt_install pocketsphinx pocketsphinx-en-us espeak-ng
+# The media nodes' engines, models included: pocketsphinx (speech recognition), espeak-ng
+# (synthesis) and tesseract with its English data (OCR).
+if ! command -v pocketsphinx_continuous >/dev/null 2>&1 || [ ! -d /usr/share/pocketsphinx/model/en-us/en-us ] || ! command -v espeak-ng >/dev/null 2>&1 \
+  || ! command -v tesseract >/dev/null 2>&1 || ! tesseract --list-langs 2>/dev/null | grep -qx eng; then
+  echo "installing pocketsphinx, pocketsphinx-en-us, espeak-ng, tesseract-ocr and tesseract-ocr-eng" >&2
+  apt_install pocketsphinx pocketsphinx-en-us espeak-ng tesseract-ocr tesseract-ocr-eng
 fi
 # The dashboard's end-to-end test drives Debian's Chromium with playwright-core (never `playwright install`).
 if ! command -v chromium >/dev/null 2>&1; then

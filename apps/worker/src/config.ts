@@ -23,6 +23,9 @@ export const WorkerEnvSchema = z.object({
   /** pocketsphinx (speech.transcribe_audio's local engine) and its model folder (Debian's pocketsphinx-en-us). */
   POCKETSPHINX_PATH: z.string().min(1).default("pocketsphinx_continuous"),
   POCKETSPHINX_MODEL_DIR: z.string().min(1).default("/usr/share/pocketsphinx/model/en-us"),
+  /** tesseract (the OCR nodes) and the language it reads (its traineddata must be installed, e.g. Debian's tesseract-ocr-eng). */
+  TESSERACT_PATH: z.string().min(1).default("tesseract"),
+  WF_OCR_LANG: z.string().regex(/^[a-z_]{3,16}(\+[a-z_]{3,16})*$/).default("eng"),
   /** espeak-ng (espeak.generate_speech). */
   ESPEAK_PATH: z.string().min(1).default("espeak-ng"),
   /** An OpenAI-compatible transcription endpoint's base URL (`<url>/v1/audio/transcriptions`): faster-whisper servers, whisper.cpp's server, hosted APIs. */

@@ -29,6 +29,8 @@ const engines = findMediaEngines({
   pocketsphinxPath: config.POCKETSPHINX_PATH,
   pocketsphinxModel: config.POCKETSPHINX_MODEL_DIR,
   espeakPath: config.ESPEAK_PATH,
+  tesseractPath: config.TESSERACT_PATH,
+  tesseractLang: config.WF_OCR_LANG,
   asrApiUrl: config.WF_ASR_API_URL,
   asrApiKey: config.WF_ASR_API_KEY,
   asrApiModel: config.WF_ASR_API_MODEL,

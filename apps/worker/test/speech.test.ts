@@ -123,9 +123,11 @@ describe("speech and subtitle nodes on real engines", () => {
     const found = findMediaEngines(engineConfig());
     expect(found.pocketsphinx?.bin).toMatch(/pocketsphinx_continuous$/);
     expect(found.espeak?.bin).toMatch(/espeak-ng$/);
-    const none = engineNodes(findMediaEngines(engineConfig({ pocketsphinxPath: "/nonexistent/pocketsphinx", espeakPath: "/nonexistent/espeak-ng" })));
-    expect(none.nodes.map((node) => node.name)).toEqual(["wservice.generate_subtitle_files"]);
-    expect(none.missing).toEqual([expect.stringMatching(/^speech\.transcribe_audio: /), expect.stringMatching(/^espeak\.generate_speech: /)]);
+    expect(found.tesseract).toEqual({ bin: expect.stringMatching(/tesseract$/), lang: "eng" });
+    expect(findMediaEngines(engineConfig({ tesseractLang: "xyz" })).tesseract).toBeUndefined(); // no such language data
+    const none = engineNodes(findMediaEngines(engineConfig({ pocketsphinxPath: "/nonexistent/pocketsphinx", espeakPath: "/nonexistent/espeak-ng", tesseractPath: "/nonexistent/tesseract" })));
+    expect(none.nodes.map((node) => node.name)).toEqual(["wservice.generate_subtitle_files", "ffmpeg.crop_subtitle_images", "tesseract.postprocess_and_finalize"]);
+    expect(none.missing).toEqual([expect.stringMatching(/^speech\.transcribe_audio: /), expect.stringMatching(/^espeak\.generate_speech: /), expect.stringMatching(/^tesseract\.detect_subtitle_area, tesseract\.perform_ocr: /)]);
   });
 
   it("espeak.generate_speech writes valid audio of the length it reports", async () => {
