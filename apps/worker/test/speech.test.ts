@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { once } from "node:events";
-import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -126,7 +126,7 @@ describe("speech and subtitle nodes on real engines", () => {
     expect(found.tesseract).toEqual({ bin: expect.stringMatching(/tesseract$/), lang: "eng" });
     expect(findMediaEngines(engineConfig({ tesseractLang: "xyz" })).tesseract).toBeUndefined(); // no such language data
     const none = engineNodes(findMediaEngines(engineConfig({ pocketsphinxPath: "/nonexistent/pocketsphinx", espeakPath: "/nonexistent/espeak-ng", tesseractPath: "/nonexistent/tesseract" })));
-    expect(none.nodes.map((node) => node.name)).toEqual(["wservice.generate_subtitle_files", "ffmpeg.crop_subtitle_images", "tesseract.postprocess_and_finalize"]);
+    expect(none.nodes.map((node) => node.name)).toEqual(["wservice.generate_subtitle_files", "wservice.segment_subtitles", "ffmpeg.crop_subtitle_images", "tesseract.postprocess_and_finalize"]);
     expect(none.missing).toEqual([expect.stringMatching(/^speech\.transcribe_audio: /), expect.stringMatching(/^espeak\.generate_speech: /), expect.stringMatching(/^tesseract\.detect_subtitle_area, tesseract\.perform_ocr: /)]);
   });
 
@@ -186,6 +186,24 @@ describe("speech and subtitle nodes on real engines", () => {
       { id: 1, start: 2.3, end: 3.9, text: "This is a test.", words: [{ word: "This", start: 2.3, end: 2.6 }] },
     ]);
     expect(JSON.stringify(stage)).not.toContain(ASR_KEY);
+  });
+
+  it("wservice.segment_subtitles splits long segments at word boundaries, timed by their words", async () => {
+    const dir = join(root, "shared", "transcripts");
+    await mkdir(dir, { recursive: true });
+    const file = join(dir, "long.json");
+    const words = "this sentence is far too long to show on one subtitle line at once".split(" ").map((word, i) => ({ word, start: i * 0.5, end: i * 0.5 + 0.4 }));
+    await writeFile(file, JSON.stringify({ segments: [{ start: 0, end: 6.9, text: words.map((w) => w.word).join(" "), words }, { start: 8, end: 9, text: "short one" }] }));
+    const taskId = `task-${randomUUID()}`;
+    const { stage, output } = await runNode("wservice.segment_subtitles", { segments_file: file, max_chars: 20 }, taskId);
+    expect(stage.status, stage.error ?? "").toBe("SUCCESS");
+    const { segments } = JSON.parse(await readFile(output["segments_file"], "utf8"));
+    expect(segments.map((s: { text: string }) => s.text)).toEqual(["this sentence is far", "too long to show on", "one subtitle line at", "once", "short one"]);
+    expect(segments.every((s: { text: string }) => s.text.length <= 20)).toBe(true);
+    expect(segments[1]).toMatchObject({ id: 1, start: 2, end: 4.4 }); // "too" starts at 2 s, "on" ends at 4.4 s
+    // generate_subtitle_files takes the split transcript by its fallback.
+    const subtitles = await runNode("wservice.generate_subtitle_files", {}, taskId);
+    expect(parseSrt(await readFile(subtitles.output["subtitle_path"], "utf8")).map((cue) => cue.text)).toHaveLength(5);
   });
 
   it("refuses options it does not honour, and a file that is no transcript", async () => {

@@ -3,6 +3,7 @@ import type { NodeDefinition } from "./define-node.js";
 import { generateSpeechNode } from "./speech/generate-speech.js";
 import { transcribeAudioNode } from "./speech/transcribe-audio.js";
 import { generateSubtitleFilesNode } from "./wservice/generate-subtitle-files.js";
+import { segmentSubtitlesNode } from "./wservice/segment-subtitles.js";
 import { cropSubtitleImagesNode } from "./ocr/crop-subtitle-images.js";
 import { detectSubtitleAreaNode } from "./ocr/detect-subtitle-area.js";
 import { performOcrNode } from "./ocr/perform-ocr.js";
@@ -24,5 +25,5 @@ export function engineNodes(engines: MediaEngines): { nodes: NodeDefinition[]; m
     ...(detect && ocr ? [] : ["tesseract.detect_subtitle_area, tesseract.perform_ocr: tesseract (with its language data) is not installed"]),
   ];
   const optional = [transcribe, speech, detect, ocr].filter((node): node is NodeDefinition => node !== undefined);
-  return { nodes: [generateSubtitleFilesNode, cropSubtitleImagesNode, postprocessAndFinalizeNode, ...optional], missing };
+  return { nodes: [generateSubtitleFilesNode, segmentSubtitlesNode, cropSubtitleImagesNode, postprocessAndFinalizeNode, ...optional], missing };
 }

@@ -16,11 +16,12 @@ const SegmentsFileSchema = z.object({
 export const generateSubtitleFilesNode = defineNode({
   name: "wservice.generate_subtitle_files",
   input: z.strictObject({
-    segments_file: z.string().min(1).describe("JSON with a `segments` array [{start, end, text}]; default: speech.transcribe_audio's segments_file"),
+    segments_file: z.string().min(1).describe("JSON with a `segments` array [{start, end, text}]; default: wservice.segment_subtitles' or speech.transcribe_audio's segments_file"),
     output_filename: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/).default("subtitle").describe("File name without extension (default subtitle)"),
     include_speaker: z.boolean().default(false).describe("Prefix each cue with its segment's speaker, when it has one"),
   }),
-  fallbacks: { segments_file: ["speech.transcribe_audio"] },
+  // The length-split transcript when there is one, else the transcript itself.
+  fallbacks: { segments_file: ["wservice.segment_subtitles", "speech.transcribe_audio"] },
   async run(input, ctx) {
     const path = await ctx.resolveInput(input.segments_file);
     let json: unknown = null;
