@@ -1,4 +1,5 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
+import { readJsonFile } from "../../inputs/read-json-file.js";
 import { join } from "node:path";
 import { z } from "zod";
 import { mergeCues } from "../../ocr/merge-cues.js";
@@ -27,15 +28,8 @@ export const postprocessAndFinalizeNode = defineNode({
   fallbacks: { ocr_results_file: ["tesseract.perform_ocr"] },
   async run(input, ctx) {
     const path = await ctx.resolveInput(input.ocr_results_file);
-    let json: unknown = null;
-    try {
-      json = JSON.parse(await readFile(path, "utf8"));
-    } catch {
-      // reported below
-    }
-    const parsed = OcrResultsSchema.safeParse(json);
-    if (!parsed.success) throw new Error("ocr_results_file is not OCR results: expected {fps, frames: [{index, time, text}]}");
-    const cues = mergeCues(parsed.data.frames, { fps: parsed.data.fps, threshold: input.similarity_threshold, maxGapFrames: input.max_gap_frames, minDuration: input.min_duration });
+    const results = await readJsonFile(path, OcrResultsSchema, { field: "ocr_results_file", what: "OCR results", shape: "{fps, frames: [{index, time, text}]}" });
+    const cues = mergeCues(results.frames, { fps: results.fps, threshold: input.similarity_threshold, maxGapFrames: input.max_gap_frames, minDuration: input.min_duration });
     const srtFile = join(ctx.outputDir, `${input.output_filename}.srt`);
     const jsonFile = join(ctx.outputDir, `${input.output_filename}.json`);
     await writeFile(srtFile, formatSrt(cues));

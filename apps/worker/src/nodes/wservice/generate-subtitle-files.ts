@@ -1,4 +1,5 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
+import { readJsonFile } from "../../inputs/read-json-file.js";
 import { join } from "node:path";
 import { z } from "zod";
 import { formatSrt, formatVtt, type Cue } from "../../subtitles/format-subtitles.js";
@@ -24,15 +25,8 @@ export const generateSubtitleFilesNode = defineNode({
   fallbacks: { segments_file: ["wservice.segment_subtitles", "speech.transcribe_audio"] },
   async run(input, ctx) {
     const path = await ctx.resolveInput(input.segments_file);
-    let json: unknown = null;
-    try {
-      json = JSON.parse(await readFile(path, "utf8"));
-    } catch {
-      // reported below, with what was expected
-    }
-    const parsed = SegmentsFileSchema.safeParse(json);
-    if (!parsed.success) throw new Error(`segments_file is not a transcript: expected {"segments": [{start, end, text}]}`);
-    const cues: Cue[] = parsed.data.segments
+    const transcript = await readJsonFile(path, SegmentsFileSchema, { field: "segments_file", what: "a transcript", shape: '{"segments": [{start, end, text}]}' });
+    const cues: Cue[] = transcript.segments
       .filter((segment) => segment.text.trim() !== "" && segment.end > segment.start)
       .sort((a, b) => a.start - b.start)
       .map((segment) => ({ start: segment.start, end: segment.end, text: `${input.include_speaker && segment.speaker ? `[${segment.speaker}] ` : ""}${segment.text.trim()}` }));

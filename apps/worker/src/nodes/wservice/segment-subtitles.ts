@@ -1,4 +1,5 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
+import { readJsonFile } from "../../inputs/read-json-file.js";
 import { join } from "node:path";
 import { z } from "zod";
 import { segmentByLength } from "../../subtitles/segment-by-length.js";
@@ -24,15 +25,8 @@ export const segmentSubtitlesNode = defineNode({
   fallbacks: { segments_file: ["speech.transcribe_audio"] },
   async run(input, ctx) {
     const path = await ctx.resolveInput(input.segments_file);
-    let json: unknown = null;
-    try {
-      json = JSON.parse(await readFile(path, "utf8"));
-    } catch {
-      // reported below
-    }
-    const parsed = TranscriptFileSchema.safeParse(json);
-    if (!parsed.success) throw new Error(`segments_file is not a transcript: expected {"segments": [{start, end, text, words?}]}`);
-    const segments = segmentByLength(parsed.data.segments.map((segment, id) => ({ ...segment, id })), input.max_chars);
+    const transcript = await readJsonFile(path, TranscriptFileSchema, { field: "segments_file", what: "a transcript", shape: '{"segments": [{start, end, text, words?}]}' });
+    const segments = segmentByLength(transcript.segments.map((segment, id) => ({ ...segment, id })), input.max_chars);
     const file = join(ctx.outputDir, "segmented_subtitles.json");
     await writeFile(file, JSON.stringify({ metadata: { source: path, max_chars: input.max_chars }, segments }, null, 2));
     return { segments_file: file, segments_count: segments.length, max_chars: input.max_chars };
