@@ -5,7 +5,9 @@ import { freePort, makeTestVideo, probeMedia, startRedisCluster, waitFor, type R
 import { createStateStore } from "@wf/state-redis";
 import { Cluster } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startApp, type AppProcess } from "./processes.js";
+import { startApp, startScript, type AppProcess } from "./processes.js";
+
+const GPU_WORKER = join(import.meta.dirname, "..", "fixtures", "gpu-worker", "worker.mjs");
 
 let cluster: RedisClusterHandle;
 let client: Cluster;
@@ -50,6 +52,42 @@ afterAll(async () => {
 });
 
 describe("end to end on a Redis Cluster (3 masters)", () => {
+  it("shares one GPU between two services' worker processes: never two nodes at once", async () => {
+    const first = cluster.nodes[0] as { host: string; port: number };
+    const scope = `cluster-${Date.now()}`;
+    const env = { REDIS_URL: `redis://${first.host}:${first.port}`, WF_REDIS_CLUSTER: "true", WF_SHARED_ROOT: root, WF_RESOURCES: "gpu:0=1", WF_RESOURCE_SCOPE: scope };
+    for (const service of ["gpua", "gpub"]) {
+      const worker = startScript(GPU_WORKER, { ...env, WF_TEST_SERVICE: service });
+      apps.push(worker);
+      await waitFor(async () => worker.output().includes("ready") || undefined, 20_000, `the ${service} worker (${worker.output()})`);
+    }
+    await waitFor(async () => {
+      const text = await (await fetch(`${base}/v1/tasks/supported-tasks`)).text();
+      return (text.includes("gpua.infer") && text.includes("gpub.infer")) || undefined;
+    }, 20_000, "the GPU nodes to register");
+    const run = `cluster-${Math.random().toString(16).slice(2)}`;
+    const tasks: [string, string][] = [];
+    for (let i = 0; i < 6; i++) {
+      const name = i % 2 === 0 ? "gpua.infer" : "gpub.infer";
+      const created = await fetch(`${base}/v1/tasks`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ task_name: name, input_data: { ms: 400, run } }) });
+      tasks.push([((await created.json()) as { task_id: string }).task_id, name]);
+    }
+    for (const [taskId] of tasks) {
+      await waitFor(async () => {
+        const status = ((await (await fetch(`${base}/v1/tasks/${taskId}/status`)).json()) as { status: string }).status;
+        return status === "completed" || undefined;
+      }, 30_000, `${taskId} to complete`);
+    }
+    const runs = (await client.lrange(`gpu-runs:${run}`, 0, -1)).map((entry) => JSON.parse(entry) as { start: number; end: number }).sort((a, b) => a.start - b.start);
+    expect(runs).toHaveLength(6);
+    for (let i = 1; i < runs.length; i++) expect(runs[i]!.start).toBeGreaterThanOrEqual(runs[i - 1]!.end);
+    // The counters are written right after each take, without holding the node up.
+    await waitFor(async () => {
+      const listing = (await (await fetch(`${base}/v1/resources`)).json()) as { resources: { instance: string; stats: { acquired: number } }[] };
+      return listing.resources.find((r) => r.instance === `${scope}/gpu:0`)?.stats.acquired === 6 || undefined;
+    }, 10_000, "the GPU's counters");
+  }, 90_000);
+
   it("runs a node, keeps its keys hash-tagged in one slot, and deletes every trace", async () => {
     const created = await fetch(`${base}/v1/tasks`, {
       method: "POST",

@@ -35,7 +35,7 @@ describe("object store against a real S3 server", () => {
     const target = join(dir, "back", "big.bin");
     expect(await store.download(ref, target, { maxBytes: data.length, timeoutMs: 30_000 })).toEqual({ size: data.length });
     expect(sha(await readFile(target))).toBe(sha(data));
-  });
+  }, 60_000);
 
   it("streams an upload of unknown length and refuses one past its limit", async () => {
     const ref = { bucket: "yivideo", key: "uploads/stream.bin" };
@@ -125,5 +125,5 @@ describe("object store against a real S3 server", () => {
     await server.start();
     await store.download(ref, target, { maxBytes: data.length, timeoutMs: 30_000 });
     expect(sha(await readFile(target))).toBe(sha(data));
-  });
+  }, 60_000);
 });
