@@ -82,6 +82,10 @@ describe.skipIf(process.env["WF_SKIP_IMAGES"] === "1")("container images", () =>
     expect(installed).not.toMatch(/^(typescript|vitest|tsup|@wf\+testing)@/m);
     expect(await podman("exec", names.gateway, "ls", "/app/node_modules/@wf/gateway")).not.toMatch(/^(src|test)$/m);
     expect(await podman("exec", names.worker, "ffmpeg", "-hide_banner", "-version")).toMatch(/^ffmpeg version/);
+    // The media engines and their models: the worker offers their nodes.
+    expect(await podman("exec", names.worker, "tesseract", "--list-langs")).toMatch(/^eng$/m);
+    expect(await podman("exec", names.worker, "ls", "/usr/share/pocketsphinx/model/en-us")).toMatch(/^en-us$/m);
+    expect(await podman("exec", names.worker, "espeak-ng", "--version")).toMatch(/eSpeak NG/);
   });
 
   it("has a HEALTHCHECK that passes in each image", async () => {
