@@ -55,7 +55,9 @@ beforeAll(async () => {
 }, 30_000);
 
 afterAll(async () => {
-  await worker?.close().catch(() => undefined);
+  // After a Redis restart, BullMQ's Worker.close() sometimes waits for ever although no job runs
+  // (seen here about one run in three; the workers-after-reconnect problem of issue 26): bounded.
+  await Promise.race([worker?.close().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 5_000))]);
   await queue?.close().catch(() => undefined);
   redis?.disconnect();
   await server?.stop();
