@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { maskSecrets } from "@wf/context";
 import type { ActiveNodes, StateStore } from "@wf/state-redis";
+import { waitFor } from "@wf/testing";
 import type { Queue } from "bullmq";
 
 /**
@@ -35,4 +36,15 @@ export async function enqueueNode(
   const data = { task_id: taskId, task_name: taskName, input_data: inputData, callback_url: options.callbackUrl ?? null };
   await queue.add(taskName, options.handOver ? { ...data, pending_view: pending } : data, { jobId });
   return { taskId, jobId };
+}
+
+/** Enqueues a node job as {@link enqueueNode} does and waits until its stage is SUCCESS or FAILED. */
+export async function runNodeToEnd(store: StateStore, queue: Queue, taskName: string, inputData: Record<string, unknown>, taskId: string, timeoutMs = 30_000) {
+  await enqueueNode(store, queue, taskName, inputData, { taskId });
+  const state = await waitFor(async () => {
+    const found = await store.getWorkflowState(taskId);
+    const status = found?.stages[taskName]?.status;
+    return found && (status === "SUCCESS" || status === "FAILED") ? found : undefined;
+  }, timeoutMs, `${taskName} to finish`);
+  return { taskId, state, stage: state.stages[taskName] };
 }

@@ -9,14 +9,14 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { promisify } from "node:util";
 import { createStateStore } from "@wf/state-redis";
-import { probeMedia, waitFor, type MediaProbe } from "@wf/testing";
+import { probeMedia, type MediaProbe } from "@wf/testing";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { engineNodes, findMediaEngines, startWorker, type RunningWorker } from "../src/index.js";
 import { parseSrt } from "../src/subtitles/parse-subtitles.js";
-import { enqueueNode } from "./enqueue.js";
+import { runNodeToEnd } from "./enqueue.js";
 
 // The speech nodes on their real engines (Debian's pocketsphinx with its en-us model, espeak-ng),
 // and the OpenAI-compatible engine against a local server speaking that protocol.
@@ -54,12 +54,8 @@ function queueFor(service: string): Queue {
 }
 
 async function runNode(taskName: string, inputData: Record<string, unknown>, taskId = `task-${randomUUID()}`) {
-  await enqueueNode(store, queueFor(taskName.split(".")[0] as string), taskName, inputData, { taskId });
-  const stage = await waitFor(async () => {
-    const found = (await store.getWorkflowState(taskId))?.stages[taskName];
-    return found && (found.status === "SUCCESS" || found.status === "FAILED") ? found : undefined;
-  }, 60_000, `${taskName} to finish`);
-  return { taskId, stage, output: (stage.output ?? {}) as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const { stage } = await runNodeToEnd(store, queueFor(taskName.split(".")[0] as string), taskName, inputData, taskId, 60_000);
+  return { taskId, stage: stage!, output: (stage?.output ?? {}) as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
 const durationOf = (probe: MediaProbe): number => Number(probe.format.duration);

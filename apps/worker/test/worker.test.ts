@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { z } from "zod";
 import { builtinNodes, defineNode, runFfmpeg, serveMetrics, startWorker, type RunningWorker } from "../src/index.js";
 import { WorkerEnvSchema } from "../src/config.js";
-import { enqueueNode } from "./enqueue.js";
+import { enqueueNode, runNodeToEnd } from "./enqueue.js";
 
 const prefix = `wf-test-${randomUUID()}`;
 const redis = new Redis(inject("redisUrl"));
@@ -85,13 +85,7 @@ function queueFor(service: string): Queue {
 
 /** Enqueues a node job the way the gateway does and waits until its stage is final. */
 async function runNode(taskName: string, inputData: Record<string, unknown>, id = `task-${randomUUID()}`, timeoutMs = 30_000) {
-  const { taskId } = await enqueueNode(store, queueFor(taskName.split(".")[0] as string), taskName, inputData, { taskId: id });
-  const state = await waitFor(async () => {
-    const found = await store.getWorkflowState(taskId);
-    const status = found?.stages[taskName]?.status;
-    return found && (status === "SUCCESS" || status === "FAILED") ? found : undefined;
-  }, timeoutMs, `${taskName} to finish`);
-  return { taskId, state, stage: state.stages[taskName] };
+  return runNodeToEnd(store, queueFor(taskName.split(".")[0] as string), taskName, inputData, id, timeoutMs);
 }
 
 let outsideSegment: string;

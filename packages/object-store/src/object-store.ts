@@ -1,7 +1,7 @@
 import { createReadStream, createWriteStream } from "node:fs";
 import { mkdir, rm, stat } from "node:fs/promises";
 import { dirname } from "node:path";
-import { PassThrough, Transform, type Readable } from "node:stream";
+import { Transform, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import {
   CreateBucketCommand,
@@ -167,8 +167,8 @@ export function createObjectStore(config: ObjectStoreConfig): ObjectStore {
     },
     async uploadStream(ref, body, options = {}) {
       const counted = { bytes: 0 };
-      const limited = options.maxBytes === undefined ? body.pipe(new PassThrough()) : body.pipe(byteLimit(options.maxBytes, "the upload", counted));
-      if (options.maxBytes === undefined) limited.on("data", (chunk: Buffer) => (counted.bytes += chunk.length));
+      // One transform counts the bytes (and enforces the limit, when there is one).
+      const limited = body.pipe(byteLimit(options.maxBytes ?? Number.POSITIVE_INFINITY, "the upload", counted));
       body.on("error", (error) => limited.destroy(error));
       try {
         await upload(ref, limited, options.contentType, options.signal);

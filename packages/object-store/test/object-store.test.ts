@@ -42,6 +42,10 @@ describe("object store against a real S3 server", () => {
     const data = randomBytes(3 * 1024 * 1024);
     expect(await store.uploadStream(ref, Readable.from([data.subarray(0, 1000), data.subarray(1000)]), { contentType: "application/x-test" })).toEqual({ size: data.length });
     expect((await store.head(ref))?.contentType).toBe("application/x-test");
+    const back = await store.read(ref);
+    const chunks: Buffer[] = [];
+    for await (const chunk of back.body) chunks.push(chunk as Buffer);
+    expect(sha(Buffer.concat(chunks))).toBe(sha(data));
     const tooBig = store.uploadStream({ bucket: "yivideo", key: "uploads/too-big.bin" }, Readable.from([data]), { maxBytes: 1024 });
     await expect(tooBig).rejects.toMatchObject({ code: "OBJECT_TOO_LARGE" });
     expect(await store.head({ bucket: "yivideo", key: "uploads/too-big.bin" })).toBeUndefined();
