@@ -10,6 +10,8 @@ cd "$(dirname "$0")/.."
 
 export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}"
 export WF_SHARED_ROOT="${WF_SHARED_ROOT:-$PWD/.wf/shared}"
+# The worker reads inputs from the shared root (its default); the gateway refuses other paths at create.
+export WF_INPUT_ROOTS="${WF_INPUT_ROOTS:-$WF_SHARED_ROOT}"
 export PORT="${PORT:-8000}"
 
 bash scripts/ensure-tools.sh

@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { once } from "node:events";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -219,15 +219,24 @@ describe("several teams on one deployment", () => {
     expect((await create(base2, key("team-q"), { task_name: "ffmpeg.extract_audio", input_data: { video_path: video } })).status).toBe(200);
   });
 
-  it("a team's own input roots keep its nodes out of other files", async () => {
-    const created = await create(base1, key("team-c"), { task_name: "ffmpeg.extract_audio", input_data: { video_path: video } });
+  it("a team's own input roots keep its nodes out of other files: refused at create, and by the worker through a symlink", async () => {
+    const refused = await create(base1, key("team-c"), { task_name: "ffmpeg.extract_audio", input_data: { video_path: video } });
+    expect(refused.status).toBe(400);
+    const body = (await refused.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe("INVALID_INPUT");
+    expect(body.error.message).toMatch(/input_data\.video_path is outside your team's input roots/);
+    // A link inside the team's root that leads out of it is for the worker to find.
+    const link = join(root, "team-c-files", "link.mp4");
+    await symlink(video, link);
+    const created = await create(base1, key("team-c"), { task_name: "ffmpeg.extract_audio", input_data: { video_path: link } });
+    expect(created.status).toBe(200);
     const taskId = ((await created.json()) as { task_id: string }).task_id;
     const final = await waitFor(async () => {
-      const body = (await (await call(base1, `/v1/tasks/${taskId}/status`, key("team-c"))).json()) as { status: string; result: { error: string } };
-      return body.status === "failed" || body.status === "completed" ? body : undefined;
+      const status = (await (await call(base1, `/v1/tasks/${taskId}/status`, key("team-c"))).json()) as { status: string; result: { error: string } };
+      return status.status === "failed" || status.status === "completed" ? status : undefined;
     }, 20_000, "the node to end");
     expect(final.status).toBe("failed");
-    expect(final.result.error).toMatch(/outside your team's input roots/);
+    expect(final.result.error).toBe(`input file not found or not allowed: ${link}`);
   });
 
   it("metrics take their token and docs a key where so configured", async () => {

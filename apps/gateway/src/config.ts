@@ -21,6 +21,11 @@ export const GatewayEnvSchema = z.object({
   /** REDIS_URL names one node of a Redis Cluster: keys are hash-tagged, queues use the `{bull}` prefix. */
   WF_REDIS_CLUSTER: z.stringbool().default(false),
   WF_SHARED_ROOT: z.string().min(1).default("/share/workflows").transform((path) => resolve(path)),
+  /** The workers' colon-separated input roots: local input paths outside them are refused at create. Unset: the workers alone check. */
+  WF_INPUT_ROOTS: z
+    .string()
+    .transform((value) => value.split(":").filter(Boolean).map((path) => resolve(path)))
+    .optional(),
   /** Largest accepted request body, in bytes. */
   WF_BODY_LIMIT: z.coerce.number().int().min(1024).default(1024 * 1024),
   /** Let callbacks reach loopback, private and link-local addresses (tests, private networks). */

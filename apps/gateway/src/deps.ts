@@ -19,6 +19,11 @@ export interface GatewayDeps {
   /** Root of the task folders; must match the workers' `WF_SHARED_ROOT`. */
   sharedRoot: string;
   /**
+   * The workers' input roots (`WF_INPUT_ROOTS`): a local input path outside them is refused at
+   * create (400). Unchecked when omitted; the workers check them anyway.
+   */
+  inputRoots?: readonly string[] | undefined;
+  /**
    * The object store (MinIO, S3) the workers upload outputs to: serves `/v1/files`, is cleaned by
    * task deletes and checked by the health route. Without it those routes answer 503 and
    * `minio_service` is "not configured".

@@ -73,6 +73,7 @@ const app = await buildApp(
     redis,
     queueUrl: config.REDIS_URL,
     sharedRoot: config.WF_SHARED_ROOT,
+    inputRoots: config.WF_INPUT_ROOTS,
     ...(objectStore ? { objectStore, fileUploadMaxBytes: config.WF_FILE_UPLOAD_MAX_BYTES } : {}),
     nodes: createRegistryCatalog(createNodeRegistry({ redis, keyLayout })),
     callbackPolicy,

@@ -57,6 +57,16 @@ describe("pipeline requests are validated before anything is written", () => {
     expect(error.details).toHaveLength(3);
   });
 
+  it("inputs that can never work are listed together, each with its node", async () => {
+    const error = await refused([
+      { task_name: "test.a", input_data: { value: "bad\u0000" } },
+      { task_name: "test.b", input_data: { value: "x ${{ stages.test.a.output.value }}" } },
+    ]);
+    expect(error.message).toBe(
+      "2 problems: test.a: input_data.value must not contain a NUL byte; test.b: input_data.value: a placeholder must be the whole value, exactly ${{ stages.<task_name>.output.<field> }} (not nested in another or embedded in text)",
+    );
+  });
+
   it("a placeholder naming a stage neither in the request nor in the task is refused", async () => {
     const error = await refused([{ task_name: "test.a", input_data: { value: ref("test.b") } }, { task_name: "test.c", input_data: { value: "x" } }]);
     expect(error).toMatchObject({ code: "INVALID_INPUT", message: expect.stringContaining("test.a: input_data.value refers to stage test.b, which is neither a node of this request") });

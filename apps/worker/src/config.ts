@@ -15,6 +15,8 @@ export const WorkerEnvSchema = z.object({
   WF_SHARED_ROOT: z.string().min(1).default("/share/workflows").transform((path) => resolve(path)),
   /** Colon-separated folders local inputs may come from; default: the shared root. */
   WF_INPUT_ROOTS: pathList.optional(),
+  /** How long a node's state writes are retried while Redis refuses them (full, failing over, unreachable), in ms. */
+  WF_STORE_RETRY_MS: z.coerce.number().int().min(0).default(600_000),
   /** Time limit of a node that sets none, in ms (default one hour). */
   WF_NODE_TIMEOUT_MS: z.coerce.number().int().min(100).default(3_600_000),
   WF_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),

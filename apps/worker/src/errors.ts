@@ -1,6 +1,6 @@
 import { WfError } from "@wf/context";
 
-/** An input reference a node may not read or cannot find. Codes `INPUT_NOT_ALLOWED`, `INPUT_NOT_FOUND`. */
+/** An input reference a node may not read or cannot find. Codes `INPUT_NOT_ALLOWED`, `INPUT_NOT_FOUND` (objects), `INPUT_UNAVAILABLE` (a local file missing or outside the roots: one answer for both). */
 export class InputError extends WfError {}
 
 /** ffmpeg or ffprobe exited with an error; the message carries ffmpeg's own reason. Code `FFMPEG_FAILED`. */

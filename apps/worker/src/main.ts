@@ -49,6 +49,7 @@ const worker = await startWorker({
   queuePrefix: createKeySpace(keyLayout).queuePrefix,
   concurrency: config.WF_CONCURRENCY,
   nodeTimeoutMs: config.WF_NODE_TIMEOUT_MS,
+  storeRetryMs: config.WF_STORE_RETRY_MS,
   sharedRoot: config.WF_SHARED_ROOT,
   inputRoots: config.WF_INPUT_ROOTS ?? [config.WF_SHARED_ROOT],
   ffmpegPath: config.FFMPEG_PATH,

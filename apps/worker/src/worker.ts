@@ -78,6 +78,13 @@ export interface StartWorkerOptions {
   resourceLeaseMs?: number;
   /** Longest a node waits for its resources unless it sets `resourceWaitMs`. Default 30 min. */
   resourceWaitMs?: number;
+  /**
+   * How long a node's state reads and writes are retried while Redis refuses them (out of memory,
+   * failing over, unreachable), with exponential backoff up to 5 s: a node that has not started
+   * waits to start, a finished one keeps its result. Then the node's job fails. Default 600,000
+   * (10 minutes).
+   */
+  storeRetryMs?: number;
   /** Test hook: waits this long between a node's SUCCESS and starting what waited for it. Default 0. */
   pauseAfterSuccessMs?: number;
 }
@@ -188,6 +195,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     },
     pauseAfterSuccessMs: options.pauseAfterSuccessMs ?? 0,
     objectStore: options.objectStore,
+    storeRetry: { maxMs: options.storeRetryMs ?? 600_000 },
   };
   const running = new Map<string, NodeAbort>();
 

@@ -351,10 +351,14 @@ describe("worker", () => {
     for (const path of [outside, join(inputs, "..", "outside.mp4"), join(inputs, "link.mp4")]) {
       const { stage } = await runNode("ffmpeg.extract_audio", { video_path: path });
       expect(stage?.status).toBe("FAILED");
-      expect(stage?.error).toMatch(/outside the allowed input roots/);
+      expect(stage?.error).toBe(`input file not found or not allowed: ${path}`);
     }
-    const missing = await runNode("ffmpeg.extract_audio", { video_path: join(inputs, "missing.mp4") });
-    expect(missing.stage?.error).toMatch(/not found/);
+    // A missing file reads the same: the answer does not tell whether a file exists outside the roots.
+    const missingPath = join(inputs, "missing.mp4");
+    const missing = await runNode("ffmpeg.extract_audio", { video_path: missingPath });
+    expect(missing.stage?.error).toBe(`input file not found or not allowed: ${missingPath}`);
+    const missingOutside = join(root, "missing-outside.mp4");
+    expect((await runNode("ffmpeg.extract_audio", { video_path: missingOutside })).stage?.error).toBe(`input file not found or not allowed: ${missingOutside}`);
   });
 
   it("downloads an http(s) input into the task's folder and runs on it", async () => {
@@ -409,7 +413,7 @@ describe("worker", () => {
 
   it("a playlist or concat list inside an input root cannot make ffmpeg read a file outside the roots", async () => {
     const direct = await runNode("ffmpeg.extract_audio", { video_path: outsideSegment });
-    expect(direct.stage?.error).toMatch(/outside the allowed input roots/);
+    expect(direct.stage?.error).toBe(`input file not found or not allowed: ${outsideSegment}`);
     const playlist = join(inputs, "escape.m3u8");
     await writeFile(playlist, playlistOf(outsideSegment));
     const concat = join(inputs, "escape.ffconcat");
@@ -465,7 +469,7 @@ describe("worker", () => {
       expect(own.stage?.status, own.stage?.error ?? "").toBe("SUCCESS");
       const other = await runNode("peek.read", { path: audio });
       expect(other.stage?.status).toBe("FAILED");
-      expect(other.stage?.error).toMatch(/in another task's folder/);
+      expect(other.stage?.error).toBe(`input file not found or not allowed: ${audio}`);
       await writeFile(join(sharedRoot, "beside.txt"), "x");
       expect((await runNode("peek.read", { path: join(sharedRoot, "beside.txt") })).stage?.status).toBe("SUCCESS");
     } finally {

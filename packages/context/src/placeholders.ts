@@ -22,9 +22,13 @@ export interface Placeholder {
   field: string;
 }
 
-/** A placeholder that cannot be resolved, or input nested too deep. Code `UNRESOLVED_PLACEHOLDER` or `INPUT_TOO_DEEP`. */
+/**
+ * A placeholder that cannot be resolved (`UNRESOLVED_PLACEHOLDER`), one that is not a whole value
+ * (nested in another, or embedded in text: `INVALID_PLACEHOLDER`), or input nested too deep
+ * (`INPUT_TOO_DEEP`).
+ */
 export class PlaceholderError extends WfError {
-  constructor(code: "UNRESOLVED_PLACEHOLDER" | "INPUT_TOO_DEEP", message: string) {
+  constructor(code: "UNRESOLVED_PLACEHOLDER" | "INVALID_PLACEHOLDER" | "INPUT_TOO_DEEP", message: string) {
     super(code, message);
   }
 }
@@ -52,12 +56,20 @@ function walk(value: unknown, path: (string | number)[], visit: (value: unknown,
   return visit(value, path);
 }
 
-/** Every placeholder in `input` (any depth, arrays too). Throws `INPUT_TOO_DEEP` past {@link MAX_INPUT_DEPTH}. */
+/** Every placeholder in `input` (any depth, arrays too). Throws `INVALID_PLACEHOLDER` for a string that holds `${{` but is not exactly one placeholder, `INPUT_TOO_DEEP` past {@link MAX_INPUT_DEPTH}. */
 export function findPlaceholders(input: unknown): Placeholder[] {
   const found: Placeholder[] = [];
   walk(input, [], (value, path) => {
     const named = typeof value === "string" ? parsePlaceholder(value) : null;
     if (named) found.push({ path, ...named });
+    // Anything else holding the opening marker would reach the node as literal text, which no
+    // caller means: a placeholder inside a placeholder, or one embedded in a longer string.
+    else if (typeof value === "string" && value.includes("${{")) {
+      throw new PlaceholderError(
+        "INVALID_PLACEHOLDER",
+        `${formatInputPath(path)}: a placeholder must be the whole value, exactly \${{ stages.<task_name>.output.<field> }} (not nested in another or embedded in text)`,
+      );
+    }
     return value;
   });
   return found;

@@ -3,7 +3,8 @@ export type { StoredTaskEvent } from "./events.js";
 export { listingCursorOf, type ListedTask, type TaskPage } from "./listing.js";
 export { RESOURCE_INSTANCE_PATTERN, createKeySpace, type KeyLayout, type KeySpace } from "./keys.js";
 export { aggregateNodeViews } from "./aggregate.js";
-export { CorruptIndexError, StoreConfigError, StoreFullError, StoreUnavailableError, isOutOfMemoryReply } from "./errors.js";
+export { CorruptIndexError, StoreConfigError, StoreFullError, StoreUnavailableError, isOutOfMemoryReply, isTransientReply, isTransientStoreError } from "./errors.js";
+export { probeStoreHealth, type StoreHealth } from "./health.js";
 export type {
   CorruptNodeEvent,
   ListTasksOptions,

@@ -81,6 +81,8 @@ export interface KeySpace {
   teamActiveNodes(scope: string, team: string): string;
   /** The lease that elects the one reconciler of a deployment (`scope` as for `activeNodes`). */
   reconcilerLease(scope: string): string;
+  /** The key health checks write (and let expire) to learn whether Redis accepts writes: `wf:health:probe`. */
+  readonly healthProbeKey: string;
   /**
    * The keys of one shared resource instance (`<scope>/<name>`, e.g. `gpu-host-1/gpu:0`): its
    * holders, their details, the waiters' queue, their liveness and the arrival counter, all in
@@ -137,6 +139,7 @@ export function createKeySpace(layout: KeyLayout): KeySpace {
     },
     activeNodes: (scope) => `${shared}:active-nodes:${scope}`,
     reconcilerLease: (scope) => `${shared}:reconciler:${scope}`,
+    healthProbeKey: `${shared}:health:probe`,
     idempotencyKey: (hash) => `${shared}:idempotency:${hash}`,
     rateWindow: (scope, team, unixSecond) => `${shared}:rate:${scope}:${assertTaskId(team)}:${unixSecond}`,
     teamActiveNodes: (scope, team) => `${shared}:team-active:${scope}:${assertTaskId(team)}`,

@@ -46,7 +46,7 @@ export function registerCreateTask(app: ZodApp, deps: GatewayDeps): void {
         return submitPipeline(deps, { taskId, existing, owner, nodes: body.nodes, callbackUrl: callback ?? null, principal: request.principal, uploadOutputs: body.upload_outputs }, request.log);
       }
       const { task_name: taskName, input_data: inputData } = body;
-      const [plan] = await planNodes(deps, [{ task_name: taskName, input_data: inputData }], existing);
+      const [plan] = await planNodes(deps, [{ task_name: taskName, input_data: inputData }], existing, { taskId, principal: request.principal });
       if (callback !== undefined) await assertCallbackUrl(callback, deps.callbackPolicy);
       const stage = existing?.stages[taskName];
 

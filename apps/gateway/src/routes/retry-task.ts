@@ -75,7 +75,7 @@ export function registerRetryTask(app: ZodApp, deps: GatewayDeps): void {
       const nodes = originals.map((original) => original.node);
       const uploadOutputs = Object.values(task.stages).some((stage) => stage["upload_outputs"] === false) ? false : undefined;
       if (nodes.length === 1 && nodes[0]) {
-        const [plan] = await planNodes(deps, nodes, null);
+        const [plan] = await planNodes(deps, nodes, null, { taskId: retryId, principal: request.principal });
         if (plan) await startNode(deps, { taskId: retryId, taskName: plan.taskName, inputData: plan.inputData, callbackUrl, existingTask: false, principal: request.principal, owner, uploadOutputs }, request.log);
       } else {
         await submitPipeline(deps, { taskId: retryId, existing: null, owner, nodes, callbackUrl, principal: request.principal, uploadOutputs }, request.log);

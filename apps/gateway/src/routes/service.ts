@@ -1,4 +1,5 @@
 import { maskSecretsInText } from "@wf/context";
+import { keyLayoutFor, probeStoreHealth } from "@wf/state-redis";
 import { z } from "zod";
 import { commonErrors } from "../schemas/tasks.js";
 import type { GatewayDeps, ZodApp } from "../deps.js";
@@ -81,9 +82,9 @@ export function registerServiceRoutes(app: ZodApp, deps: GatewayDeps): void {
         response: {
           200: z
             .object({
-              status: z.enum(["healthy", "degraded"]).describe("degraded: Redis is up but the object store is not (see error)"),
+              status: z.enum(["healthy", "degraded"]).describe("degraded: Redis answers but refuses writes (full, or read-only during a failover), or the object store is down (see error)"),
               service: z.string(),
-              redis: z.literal("up"),
+              redis: z.enum(["up", "full", "read-only"]).describe("up: takes writes; full: out of memory (creates answer 503 STORE_FULL, workers wait); read-only: a replica or a failover under way"),
               error: z.string().optional().describe("Which part is down, when degraded"),
               ...ORIGINAL_FIELDS,
             })
@@ -95,15 +96,16 @@ export function registerServiceRoutes(app: ZodApp, deps: GatewayDeps): void {
       },
     },
     async (_request, reply) => {
-      const [up, store] = await Promise.all([
-        deps.redis.ping().then(
-          () => true,
-          () => false,
-        ),
-        objectStoreHealth(deps),
-      ]);
+      // A write, not a PING: Redis at maxmemory answers PING and refuses every write.
+      const [redis, store] = await Promise.all([probeStoreHealth(deps.redis, keyLayoutFor(deps.redis)), objectStoreHealth(deps)]);
       const original = { celery_broker: deps.queueUrl === undefined ? "not configured" : maskSecretsInText(deps.queueUrl), minio_service: store.state };
-      if (!up) return reply.status(503).send({ status: "unhealthy", service: HEALTH_SERVICE, redis: "down", error: "Redis is unreachable", ...original });
+      if (redis.state === "down") return reply.status(503).send({ status: "unhealthy", service: HEALTH_SERVICE, redis: "down", error: "Redis is unreachable", ...original });
+      // Reads still work and nothing is lost while Redis refuses writes (workers wait it out):
+      // stay ready, say it.
+      if (redis.state !== "up") {
+        const error = `Redis refuses writes (${redis.state === "full" ? "out of memory" : "read-only"}): ${redis.reason}`;
+        return reply.status(200).send({ status: "degraded", service: HEALTH_SERVICE, redis: redis.state, error, ...original });
+      }
       // The task routes still work without the store (uploads fail their nodes): stay ready, say it.
       if (store.error) return reply.status(200).send({ status: "degraded", service: HEALTH_SERVICE, redis: "up", error: store.error, ...original });
       return reply.status(200).send({ status: "healthy", service: HEALTH_SERVICE, redis: "up", ...original });

@@ -1,6 +1,8 @@
 import { PlaceholderError, findCycle, findPlaceholders, formatInputPath, isTerminalStageStatus, type Placeholder, type WorkflowContext } from "@wf/context";
+import type { Principal } from "../auth/principal.js";
 import type { GatewayDeps } from "../deps.js";
 import { ApiError } from "../errors/api-error.js";
+import { inputPathProblems } from "./check-input-paths.js";
 
 /** A node as a request names it: `POST /v1/tasks` (one, or each of `nodes`), or a retry. */
 export interface RequestedNode {
@@ -19,6 +21,12 @@ export interface PlannedNode {
    * the request or still running in the task, and its `after` list), sorted.
    */
   dependsOn: string[];
+}
+
+/** Whose nodes these are: the task they join (its own folder is readable) and the caller (its team's input roots). */
+export interface PlanScope {
+  taskId: string;
+  principal: Principal;
 }
 
 /** One thing wrong with a request, as an `ApiError` would say it. */
@@ -44,9 +52,11 @@ const isMissing = (value: unknown): boolean => value === undefined || value === 
  * works out what each depends on. Nothing is written. Refuses with 400 (all problems at once,
  * each naming its node when the request has several): a node no live worker runs, input that
  * fails its schema, a placeholder or `after` naming a stage that is neither in the request nor in
- * the task, and a cycle.
+ * the task, a local input path that can never be read (see `inputPathProblems`), and a cycle.
  */
-export async function planNodes(deps: GatewayDeps, requested: readonly RequestedNode[], task: WorkflowContext | null): Promise<PlannedNode[]> {
+export async function planNodes(deps: GatewayDeps, requested: readonly RequestedNode[], task: WorkflowContext | null, scope: PlanScope): Promise<PlannedNode[]> {
+  const teamRoots = scope.principal.kind === "team" ? scope.principal.entry.input_roots : undefined;
+  const pathScope = { taskId: scope.taskId, sharedRoot: deps.sharedRoot, roots: deps.inputRoots, teamRoots };
   const inRequest = new Set(requested.map((node) => node.task_name));
   const taskId = task?.workflow_id;
   const inTask = (name: string): boolean => task !== null && name in task.stages;
@@ -95,6 +105,9 @@ export async function planNodes(deps: GatewayDeps, requested: readonly Requested
     for (const stage of node.after ?? []) {
       if (inRequest.has(stage) || inTask(stage)) dependsOn.add(stage);
       else problem("INVALID_INPUT", `after names ${nowhere(stage)}`, `after: ${stage} is not in the task`);
+    }
+    for (const refused of inputPathProblems(node.input_data, pathScope)) {
+      problem("INVALID_INPUT", `${refused.where} ${refused.message}`, `${refused.where}: ${refused.message}`);
     }
     const issues = catalog.validate(node.input_data, placeholders.map((placeholder) => placeholder.path));
     if (issues.length > 0) {

@@ -34,7 +34,7 @@ export interface NodeOutcome {
  */
 export async function submitPipeline(deps: GatewayDeps, submission: PipelineSubmission, log: FastifyBaseLogger) {
   const { taskId, existing } = submission;
-  const planned = await planNodes(deps, submission.nodes, existing);
+  const planned = await planNodes(deps, submission.nodes, existing, { taskId, principal: submission.principal });
   const stages = existing?.stages ?? {};
   const kept = (name: string): NodeOutcome["state"] | undefined => {
     const status = stages[name]?.status;

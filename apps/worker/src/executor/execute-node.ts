@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { dependenciesOfStage, formatIssues, type PipelineStep, isTerminalStageStatus, maskSecrets, maskSecretsInText, safeParseWorkflowContext, taskFolderPath, type StageExecution, type TaskStatus } from "@wf/context";
 import { type NodeJobData } from "@wf/protocol";
-import type { StateStore } from "@wf/state-redis";
+import { isTransientStoreError, type StateStore } from "@wf/state-redis";
 import type { Logger } from "pino";
 import type { NodeDefinition } from "../nodes/define-node.js";
 import type { ObjectStore } from "@wf/object-store";
@@ -13,6 +13,7 @@ import { uploadNodeOutputs } from "../outputs/upload-outputs.js";
 import { NodeTimeoutError, startDeadline } from "./deadline.js";
 import type { NodeAbort } from "./node-abort.js";
 import { needsTaskState, resolveNodeInput } from "./resolve-input.js";
+import { DEFAULT_STORE_RETRY, retryStoreCall, type StoreRetryPolicy } from "./store-retry.js";
 
 
 /** `value`, after running `create` once, on the first call. */
@@ -45,6 +46,12 @@ export interface ExecutorDeps {
   resourceWaitMs?: number;
   /** Time limit of a node that sets none (`defineNode({ timeoutMs })`). */
   nodeTimeoutMs: number;
+  /**
+   * How long the node's reads and state writes are retried while Redis refuses them (full,
+   * failing over, unreachable). Default 10 minutes. Progress writes are not retried: one that
+   * fails is skipped.
+   */
+  storeRetry?: StoreRetryPolicy;
   /** Called once a node with a callback URL has finished (SUCCESS or FAILED), to queue its callback. */
   queueCallback?: (taskId: string, taskName: string, callbackUrl: string | null) => Promise<void>;
   /**
@@ -88,7 +95,11 @@ export async function executeNode(
   const storageDir = taskFolderPath(deps.sharedRoot, taskId);
   // The gateway hands the node's state over with the job; older jobs have it read back.
   const handed = data.pending_view ? safeParseWorkflowContext(data.pending_view) : undefined;
-  const stored = handed?.success ? handed.data : await deps.store.getNodeState(taskId, taskName);
+  // Redis refusing writes for a while (out of memory, a failover, a restart) is waited out: a
+  // node that has not started stays unstarted, and finished work is not thrown away.
+  const retryPolicy = deps.storeRetry ?? DEFAULT_STORE_RETRY;
+  const retried = <T>(what: string, call: () => Promise<T>): Promise<T> => retryStoreCall(call, what, retryPolicy, logger);
+  const stored = handed?.success ? handed.data : await retried("read the node", () => deps.store.getNodeState(taskId, taskName));
   const storedStage = stored?.stages[taskName];
   if (!stored || !storedStage || storedStage["job_id"] !== jobId) {
     logger.info({ jobId, nodeJobId: storedStage?.["job_id"] }, "the node is gone or belongs to another attempt; not running this job");
@@ -110,7 +121,10 @@ export async function executeNode(
   // script saw this write (a script reloaded after a Redis restart can overtake it), else the
   // pipeline reads it again.
   const writeFinal = async (stage: StageExecution, status: TaskStatus, error: string | null = null) => {
-    const [result, step] = await Promise.all([write(stage, status, error), deps.store.pipelineStep(taskId, taskName).catch(() => undefined)]);
+    const [result, step] = await Promise.all([
+      retried(`write ${stage.status}`, () => write(stage, status, error)),
+      deps.store.pipelineStep(taskId, taskName).catch(() => undefined),
+    ]);
     if (step !== null && deps.advancePipeline) {
       if (stage.status === "SUCCESS" && deps.pauseAfterSuccessMs) await new Promise((resolve) => setTimeout(resolve, deps.pauseAfterSuccessMs));
       const current = step && step.ownStatus === stage.status ? step : undefined;
@@ -119,6 +133,14 @@ export async function executeNode(
       );
     }
     return result;
+  };
+  // A progress report Redis refuses for now is skipped, not a failure of the node: the next one,
+  // or the final write (which is retried), brings the stage up to date.
+  const bestEffort = async (pending: Promise<unknown>): Promise<void> => {
+    await pending.catch((error: unknown) => {
+      if (!isTransientStoreError(error)) throw error;
+      logger.debug({ err: error }, "progress not recorded: redis refuses writes for now");
+    });
   };
   // A pipeline's nodes share one callback, which advancePipeline sends once the task is final.
   const inPipeline = typeof storedStage["pipeline_id"] === "string";
@@ -140,7 +162,7 @@ export async function executeNode(
   if (!node) return fail(`no handler for ${taskName} is registered on this worker`);
   let requested = data.input_data;
   if (needsTaskState(node, requested)) {
-    const task = await deps.store.getWorkflowState(taskId);
+    const task = await retried("read the task", () => deps.store.getWorkflowState(taskId));
     // Its job is held until every dependency succeeds (the release checked them): a job released
     // anyway (by hand) does not run on an unfinished stage's output. A node that reads no other
     // stage is not read for this, which keeps a pipeline's hop a round trip shorter.
@@ -159,7 +181,7 @@ export async function executeNode(
   const input = node.input.safeParse(requested);
   if (!input.success) return fail(`invalid input_data: ${formatIssues(input.error).join("; ")}`);
 
-  const started = await write({ status: "IN_PROGRESS", error: null }, "running");
+  const started = await retried("write IN_PROGRESS", () => write({ status: "IN_PROGRESS", error: null }, "running"));
   if (!started.written) {
     logger.info({ refused: started.reason }, "node was finished, cancelled or deleted before it started; not running it");
     return "SKIPPED";
@@ -175,7 +197,7 @@ export async function executeNode(
         maxWaitMs: node.resourceWaitMs ?? deps.resourceWaitMs ?? 30 * 60_000,
         signal: abort.signal,
         onWaiting: async (kind, position) => {
-          await write({ status: "IN_PROGRESS", error: null, waiting_for_resource: kind, resource_queue_position: position }, "running");
+          await bestEffort(write({ status: "IN_PROGRESS", error: null, waiting_for_resource: kind, resource_queue_position: position }, "running"));
         },
       });
     } catch (error) {
@@ -188,7 +210,7 @@ export async function executeNode(
     }
     held.lost.addEventListener("abort", () => abort.abort(held?.lost.reason), { once: true });
     Object.assign(stageBase, { resources: held.instances, resource_queued_at: held.queuedAt, resource_wait_seconds: held.waitedMs / 1000, waiting_for_resource: null, resource_queue_position: null });
-    if (held.waitedMs > 0) await write({ status: "IN_PROGRESS", error: null }, "running");
+    if (held.waitedMs > 0) await retried("write IN_PROGRESS", () => write({ status: "IN_PROGRESS", error: null }, "running"));
   }
   // A lost lease ends the run at once, even for a handler that ignores its signal.
   const lostLease = held
@@ -222,7 +244,7 @@ export async function executeNode(
         resolveInput: (reference) => resolveInputReference(deps, { taskId, storageDir, teamRoots: data.input_roots }, reference, abort.signal),
         progress: async (percent) => {
           const progress = Math.max(0, Math.min(100, Math.round(percent)));
-          await write({ status: "IN_PROGRESS", error: null, progress }, "running");
+          await bestEffort(write({ status: "IN_PROGRESS", error: null, progress }, "running"));
         },
       })));
       const uploaded = await deadline.race(uploadOutputs(deps, node, data, input.data, { ...output }, abort.signal));

@@ -1144,13 +1144,16 @@ export interface components {
          */
         HealthResponseInput: {
             /**
-             * @description degraded: Redis is up but the object store is not (see error)
+             * @description degraded: Redis answers but refuses writes (full, or read-only during a failover), or the object store is down (see error)
              * @enum {string}
              */
             status: "healthy" | "degraded";
             service: string;
-            /** @enum {string} */
-            redis: "up";
+            /**
+             * @description up: takes writes; full: out of memory (creates answer 503 STORE_FULL, workers wait); read-only: a replica or a failover under way
+             * @enum {string}
+             */
+            redis: "up" | "full" | "read-only";
             /** @description Which part is down, when degraded */
             error?: string;
             /** @description The job queues' Redis (password masked), as the original names its broker */
@@ -1969,13 +1972,16 @@ export interface components {
          */
         HealthResponse: {
             /**
-             * @description degraded: Redis is up but the object store is not (see error)
+             * @description degraded: Redis answers but refuses writes (full, or read-only during a failover), or the object store is down (see error)
              * @enum {string}
              */
             status: "healthy" | "degraded";
             service: string;
-            /** @enum {string} */
-            redis: "up";
+            /**
+             * @description up: takes writes; full: out of memory (creates answer 503 STORE_FULL, workers wait); read-only: a replica or a failover under way
+             * @enum {string}
+             */
+            redis: "up" | "full" | "read-only";
             /** @description Which part is down, when degraded */
             error?: string;
             /** @description The job queues' Redis (password masked), as the original names its broker */
