@@ -77,7 +77,7 @@ export function renderTask(view: HTMLElement, client: WfClient, taskId: string, 
     const progress = typeof stage["progress"] === "number" ? stage["progress"] : null;
     row.progress.replaceChildren(progress === null ? "—" : h("progress", { max: "100", value: String(progress) }));
     row.duration.textContent = formatDuration(stage.duration);
-    row.error.textContent = stage.error ?? "";
+    row.error.textContent = stage.status === "IN_PROGRESS" && typeof stage["takeover"] === "string" ? `worker lost: ${stage["takeover"]}` : (stage.error ?? "");
     row.output.replaceChildren(h("pre", {}, outputsOf(stage)));
   };
   const showEvent = (event: TaskEvent): void => {
@@ -88,7 +88,7 @@ export function renderTask(view: HTMLElement, client: WfClient, taskId: string, 
     row.status.replaceChildren(statusBadge(event.status));
     row.progress.replaceChildren(event.progress === null ? "—" : h("progress", { max: "100", value: String(event.progress) }));
     if (event.duration !== null) row.duration.textContent = formatDuration(event.duration);
-    row.error.textContent = event.error ?? "";
+    row.error.textContent = event.takeover ? `worker lost: ${event.takeover}` : (event.error ?? "");
   };
 
   const follow = async (): Promise<void> => {

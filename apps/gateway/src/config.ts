@@ -47,6 +47,8 @@ export const GatewayEnvSchema = z.object({
   WF_RECONCILE_GRACE_MS: z.coerce.number().int().min(100).default(30_000),
   WF_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).default(15_000),
   WF_RECONCILE_RECHECK_MS: z.coerce.number().int().min(100).default(60_000),
+  /** Period of the stalled-job checks the gateway runs on queues with a node whose worker is gone (BullMQ's `stalledInterval`). */
+  WF_STALLED_INTERVAL_MS: z.coerce.number().int().min(100).default(30_000),
   /** Task event streams (`GET /v1/tasks/:id/events`) one gateway serves at once; each holds a Redis connection. */
   WF_EVENT_STREAMS_MAX: z.coerce.number().int().min(1).max(10_000).default(100),
   /** Longest silence on a task event stream before a keep-alive comment (and a check that the task still exists). */

@@ -14,6 +14,7 @@ import { createGatewayMetrics } from "./metrics/gateway-metrics.js";
 import { createRegistryCatalog } from "./nodes/node-catalog.js";
 import { NodeQueues } from "./queues/node-queues.js";
 import { startReconciler } from "./reconcile/reconciler.js";
+import { createStalledChecks } from "./reconcile/stalled-checks.js";
 
 if (process.argv[2] === "keys") {
   if (process.argv[3] !== "create") {
@@ -65,6 +66,7 @@ const secretFor = async (taskId: string): Promise<string | undefined> => {
   return owner ? keys?.team(owner)?.callback_secret : config.WF_CALLBACK_SECRET;
 };
 redis.on("error", () => metrics.redisError());
+const catalog = createRegistryCatalog(createNodeRegistry({ redis, keyLayout }));
 const app = await buildApp(
   {
     metrics,
@@ -75,7 +77,7 @@ const app = await buildApp(
     sharedRoot: config.WF_SHARED_ROOT,
     inputRoots: config.WF_INPUT_ROOTS,
     ...(objectStore ? { objectStore, fileUploadMaxBytes: config.WF_FILE_UPLOAD_MAX_BYTES } : {}),
-    nodes: createRegistryCatalog(createNodeRegistry({ redis, keyLayout })),
+    nodes: catalog,
     callbackPolicy,
     active,
     reconcileGraceMs: config.WF_RECONCILE_GRACE_MS,
@@ -99,6 +101,9 @@ const callbacks = startCallbackDelivery({
   logger: app.log,
   onOutcome: (outcome) => metrics.callbackFinished(outcome),
 });
+// BullMQ takes a dead worker's job back only from a worker of its queue: the gateway runs that
+// check too, so a job of a service with no live worker is not left active for ever.
+const stalledChecks = createStalledChecks(callbackConnection, queuePrefix, config.WF_STALLED_INTERVAL_MS);
 const reconciler = startReconciler({
   store,
   queues,
@@ -107,6 +112,9 @@ const reconciler = startReconciler({
   intervalMs: config.WF_RECONCILE_INTERVAL_MS,
   recheckMs: config.WF_RECONCILE_RECHECK_MS,
   onReconciled: (taskName) => metrics.nodeReconciled(taskName),
+  stalledChecks,
+  stalledIntervalMs: config.WF_STALLED_INTERVAL_MS,
+  isServed: async (taskName) => (await catalog.get(taskName)) !== undefined,
 });
 await app.listen({ port: config.PORT, host: config.HOST });
 
@@ -129,6 +137,7 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     logger.info({ signal }, "stopping: no new connections, finishing in-flight requests and callbacks");
     void closeServer(app, 10_000)
       .then(() => Promise.all([callbacks.close(), reconciler.stop()]))
+      .then(() => stalledChecks.close())
       .then(() => queues.close())
       .then(() => Promise.all([redis.quit(), callbackConnection.quit()]))
       .then(() => objectStore?.close())

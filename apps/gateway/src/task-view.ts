@@ -39,13 +39,27 @@ export function minioFilesOf(task: WorkflowContext): Record<string, unknown>[] |
   return Array.isArray(task["minio_files"]) ? (task["minio_files"] as Record<string, unknown>[]) : null;
 }
 
+/** The running nodes the reconciler found without a worker (`worker_lost_at`, `takeover` on their stage), or `null`. */
+export function workersLostOf(task: WorkflowContext): { task_name: string; worker_lost_at: string; takeover: string }[] | null {
+  const lost = Object.entries(task.stages).flatMap(([taskName, stage]) =>
+    stage.status === "IN_PROGRESS" && typeof stage["takeover"] === "string" && typeof stage["worker_lost_at"] === "string"
+      ? [{ task_name: taskName, worker_lost_at: stage["worker_lost_at"], takeover: stage["takeover"] }]
+      : [],
+  );
+  return lost.length > 0 ? lost : null;
+}
+
 /** The `/status` answer of a task, as the original shapes it. */
 export function statusBody(task: WorkflowContext) {
   const status = taskStatusOfView(task);
+  const workersLost = workersLostOf(task);
+  const lostNote = workersLost ? `; ${workersLost.map((node) => `${node.task_name}: ${node.takeover}`).join("; ")}` : "";
   return {
     task_id: task.workflow_id,
     status,
-    message: statusMessage(status, task.error),
+    message: statusMessage(status, task.error) + lostNote,
+    // Only while a node's worker is lost: the original's answer keeps its exact fields otherwise.
+    ...(workersLost ? { workers_lost: workersLost } : {}),
     result: viewResult(task),
     minio_files: minioFilesOf(task),
     create_at: task.create_at ?? null,

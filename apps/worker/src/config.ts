@@ -15,6 +15,10 @@ export const WorkerEnvSchema = z.object({
   WF_SHARED_ROOT: z.string().min(1).default("/share/workflows").transform((path) => resolve(path)),
   /** Colon-separated folders local inputs may come from; default: the shared root. */
   WF_INPUT_ROOTS: pathList.optional(),
+  /** How long a running job's lock lasts without renewal (BullMQ's `lockDuration`): a worker gone this long loses its job to another. */
+  WF_JOB_LOCK_MS: z.coerce.number().int().min(500).default(30_000),
+  /** How often the worker looks for jobs whose lock lapsed (BullMQ's `stalledInterval`). */
+  WF_STALLED_INTERVAL_MS: z.coerce.number().int().min(100).default(30_000),
   /** How long a node's state writes are retried while Redis refuses them (full, failing over, unreachable), in ms. */
   WF_STORE_RETRY_MS: z.coerce.number().int().min(0).default(600_000),
   /** Time limit of a node that sets none, in ms (default one hour). */

@@ -16,3 +16,15 @@ export class ToolError extends WfError {
     super("TOOL_FAILED", message, { details });
   }
 }
+
+/**
+ * This worker's run of a node is over because the node is no longer its to run: the job's lock
+ * lapsed (the worker was cut off from Redis or frozen longer than the lock lasts) or another
+ * worker took the node over and the store refused this run's write. Code `RUN_LOST`. The run
+ * stops (its processes are killed) and writes nothing more.
+ */
+export class RunLostError extends WfError {
+  constructor(message: string) {
+    super("RUN_LOST", message);
+  }
+}

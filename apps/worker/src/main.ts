@@ -50,6 +50,8 @@ const worker = await startWorker({
   concurrency: config.WF_CONCURRENCY,
   nodeTimeoutMs: config.WF_NODE_TIMEOUT_MS,
   storeRetryMs: config.WF_STORE_RETRY_MS,
+  lockDurationMs: config.WF_JOB_LOCK_MS,
+  stalledIntervalMs: config.WF_STALLED_INTERVAL_MS,
   sharedRoot: config.WF_SHARED_ROOT,
   inputRoots: config.WF_INPUT_ROOTS ?? [config.WF_SHARED_ROOT],
   ffmpegPath: config.FFMPEG_PATH,

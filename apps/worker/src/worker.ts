@@ -4,12 +4,13 @@ import { CALLBACK_QUEUE, NodeJobDataSchema, advancePipeline, callbackJobOptions,
 import { createActiveNodes, createKeySpace, createStateStore, createWriteCoalescer, type KeyLayout, type RedisConnection } from "@wf/state-redis";
 import type { PipelineStep } from "@wf/context";
 import type { ObjectStore } from "@wf/object-store";
-import { Queue, Worker, type Job } from "bullmq";
+import { DelayedError, Queue, Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import { pino, type Logger } from "pino";
 import { listenForCancellations } from "./cancel/cancel-listener.js";
 import { executeNode, type ExecutionOutcome } from "./executor/execute-node.js";
 import { NodeAbort } from "./executor/node-abort.js";
+import { watchJobLocks, type JobLockWatch } from "./executor/lock-watch.js";
 import { recordJobFailure } from "./executor/record-job-failure.js";
 import type { DownloadLimits } from "./inputs/download-input.js";
 import type { NodeDefinition } from "./nodes/define-node.js";
@@ -198,13 +199,15 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     storeRetry: { maxMs: options.storeRetryMs ?? 600_000 },
   };
   const running = new Map<string, NodeAbort>();
+  const lockDurationMs = options.lockDurationMs ?? 30_000;
+  const lockWatches: JobLockWatch[] = [];
 
   const workers: Worker[] = queueNames.map((queueName) => {
     const worker: Worker = new Worker(
       queueName,
       // Two parameters: BullMQ makes an AbortSignal per job for a processor that takes a third.
       // Cancellation goes through `running` instead, and makes a signal only if the node asks.
-      async (job: Job): Promise<ExecutionOutcome> => {
+      async (job: Job, token?: string): Promise<ExecutionOutcome> => {
         const data = NodeJobDataSchema.safeParse(job.data);
         if (!data.success) {
           logger.error({ jobId: job.id, jobName: job.name }, "dropping a job whose payload is not a node job");
@@ -213,16 +216,27 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
         const key = runningKey(data.data.task_id, data.data.task_name);
         const abort = new NodeAbort();
         running.set(key, abort);
+        // This take of the job: BullMQ counts takes, so a later take (after this worker was lost)
+        // outranks this one in the store's run fence.
+        const run = `${job.attemptsStarted}.${randomBytes(4).toString("hex")}`;
+        if (job.id) lockWatch.track(job.id, abort);
         metrics.nodeStarted(data.data.task_name);
         const startedAt = performance.now();
         let outcome: ExecutionOutcome | "ERROR" = "ERROR";
         try {
-          outcome = await executeNode(deps, byName.get(data.data.task_name), data.data, job.id ?? "", abort);
+          outcome = await executeNode(deps, byName.get(data.data.task_name), data.data, job.id ?? "", abort, run);
+          if (outcome === "LOST") {
+            // Not this worker's any more: give the job back if the lock is still ours (it runs
+            // again), and leave it alone if another worker has it. Never complete it.
+            await job.moveToDelayed(Date.now(), token).catch(() => undefined);
+            throw new DelayedError();
+          }
           // The attempt is over (its state is written, or belongs to another attempt); a write
           // that threw leaves the entry, so the reconciler settles the node.
           if (job.id) unwatch(data.data.task_id, data.data.task_name, job.id);
           return outcome;
         } finally {
+          if (job.id) lockWatch.untrack(job.id);
           running.delete(key);
           metrics.nodeFinished(data.data.task_name, outcome, (performance.now() - startedAt) / 1000);
           // BullMQ records the outcome (and fetches the next job) as soon as this returns: jobs
@@ -234,10 +248,12 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
         connection,
         concurrency: options.concurrency ?? 2,
         prefix,
-        ...(options.lockDurationMs ? { lockDuration: options.lockDurationMs } : {}),
+        lockDuration: lockDurationMs,
         ...(options.stalledIntervalMs ? { stalledInterval: options.stalledIntervalMs } : {}),
       },
     );
+    const lockWatch = watchJobLocks(worker, lockDurationMs);
+    lockWatches.push(lockWatch);
     worker.on("error", (error) => logger.error({ err: error, queue: queueName }, "queue worker error"));
     worker.on("failed", (job, error) => {
       if (job) void recordJobFailure(store, job, error.message, logger);
@@ -281,6 +297,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     async close() {
       await heartbeat.stop();
       await Promise.all(workers.map((worker) => worker.close()));
+      for (const watch of lockWatches) watch.stop();
       await cancellations.stop();
       await resources?.close();
       await Promise.all([...producers.values()].map((queue) => queue.close()));

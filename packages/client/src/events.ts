@@ -12,6 +12,8 @@ export interface TaskEvent {
   callback_status: string | null;
   duration: number | null;
   updated_at: string;
+  /** Only while a running node has lost its worker: what happens next. */
+  takeover?: string;
 }
 
 /** One event of a task's stream, with its id (pass it as `lastEventId` to resume after it). */

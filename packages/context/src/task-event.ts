@@ -73,5 +73,6 @@ export function taskEventOfStage(
     callback_status: callbackStatus,
     duration: numberOrNull(stage.duration),
     updated_at: updatedAt,
+    ...(stage.status === "IN_PROGRESS" && typeof stage["takeover"] === "string" ? { takeover: stage["takeover"] } : {}),
   };
 }

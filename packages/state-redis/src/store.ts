@@ -120,7 +120,7 @@ export function createStateStore(options: StateStoreOptions): StateStore {
   const ttlArgument = String(ttlSeconds);
 
   /** The script call of one node write, and what to do once it is written. */
-  function planWrite(context: object, newAttempt: boolean, attempt?: string, owner?: string) {
+  function planWrite(context: object, newAttempt: boolean, attempt?: string, owner?: string, run?: WriteOptions["run"]) {
     const view = buildNodeView(context, new Date());
     const key = keys.nodeKey(view.taskId, view.taskName);
     const event = eventOfView(view);
@@ -137,6 +137,7 @@ export function createStateStore(options: StateStoreOptions): StateStore {
       event: event ? JSON.stringify(event) : "",
       check: newAttempt ? "new-attempt" : scanMode ? "status-json" : "index",
       attempt,
+      run: attempt ? run : undefined,
       owner,
       listing: newAttempt && listingInScript ? { keys: listingKeys(owner), taskId: view.taskId, nowMs, maxEntries: listingMaxEntries } : undefined,
     };
@@ -156,8 +157,8 @@ export function createStateStore(options: StateStoreOptions): StateStore {
     return { written: false, key, reason: "STALE_STATUS", storedStatus: statusOfCode(reply) };
   }
 
-  async function write(context: object, newAttempt: boolean, attempt?: string, owner?: string): Promise<WriteResult> {
-    const planned = planWrite(context, newAttempt, attempt, owner);
+  async function write(context: object, newAttempt: boolean, attempt?: string, owner?: string, run?: WriteOptions["run"]): Promise<WriteResult> {
+    const planned = planWrite(context, newAttempt, attempt, owner, run);
     coalesce();
     const reply = await guarded(commands.writeNode(planned.nodeWrite), "write");
     if (reply === WRITTEN) await planned.afterWrite();
@@ -190,7 +191,7 @@ export function createStateStore(options: StateStoreOptions): StateStore {
     nodeKey: (taskId, taskName) => keys.nodeKey(taskId, taskName),
     createWorkflowState: (context, writeOptions?: WriteOptions) => write(context, true, writeOptions?.attempt, writeOptions?.owner),
     updateWorkflowState: (context, writeOptions?: WriteOptions) =>
-      write(context, writeOptions?.newAttempt ?? false, writeOptions?.attempt, writeOptions?.owner),
+      write(context, writeOptions?.newAttempt ?? false, writeOptions?.attempt, writeOptions?.owner, writeOptions?.run),
     createWorkflowStates: (contexts, writeOptions = {}) => writeMany(contexts, writeOptions),
     async pipelineStep(taskId, ownName) {
       coalesce();

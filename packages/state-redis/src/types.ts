@@ -85,6 +85,15 @@ export interface WriteOptions {
    */
   attempt?: string;
   /**
+   * With `attempt`: the run of that attempt the write belongs to, `<take>.<random>` where
+   * `<take>` grows each time a worker takes the node's job (BullMQ's `attemptsStarted`). The
+   * stage must carry it as `run_id` (the caller writes it there). A write of another run than the
+   * stored one is refused (`SUPERSEDED`), so a worker that lost its job (cut off from Redis longer
+   * than the job's lock) cannot write over the worker that took the job over. `claim: true` marks
+   * a run's first write, which takes the node over from a run of an earlier take.
+   */
+  run?: { id: string; claim: boolean };
+  /**
    * The team the write acts for. The first write of a task records it as the task's owner,
    * atomically with the node; a write for another team is refused (`NOT_OWNER`) and changes
    * nothing. Writes without it are not checked.

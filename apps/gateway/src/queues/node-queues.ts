@@ -75,6 +75,15 @@ export class NodeQueues {
   }
 
   /**
+   * Whether a worker holds the job's lock now (BullMQ's `<job>:lock` key, renewed by the worker
+   * that runs it every half lock duration): a running job whose lock is gone lost its worker.
+   */
+  async lockHeld(taskName: string, jobId: string): Promise<boolean> {
+    // The key as BullMQ builds it: the queue's key of the job, plus ":lock".
+    return (await this.#connection.exists(`${this.#queueOf(taskName).toKey(jobId)}:lock`)) === 1;
+  }
+
+  /**
    * Removes a job's record (input included) unless a worker holds it right now; `true` when it
    * is gone afterwards.
    */

@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { failedNodeView, isTerminalStageStatus, type StageExecution, type WorkflowContext } from "@wf/context";
-import { advancePipeline } from "@wf/protocol";
+import { advancePipeline, queueNameOf } from "@wf/protocol";
 import type { ActiveNodeEntry, ActiveNodes, StateStore } from "@wf/state-redis";
 import type { FastifyBaseLogger } from "fastify";
 import type { NodeQueues } from "../queues/node-queues.js";
+import type { StalledChecks } from "./stalled-checks.js";
 
 /**
  * Timing of the reconciler. A started node is first checked `graceMs` after its start, then
@@ -28,7 +29,20 @@ export interface ReconcilerOptions {
   batch?: number;
   /** Called for every node the reconciler fails (for metrics). */
   onReconciled?: (taskName: string) => void;
+  /**
+   * BullMQ's stalled checks, started on the queue of a running node found without its lock, so
+   * that its job is taken back even when no worker of its service runs. Without it, only the
+   * workers' own checks take jobs back.
+   */
+  stalledChecks?: StalledChecks;
+  /** Whether a live worker runs `taskName` (the registry), for the liveness message. */
+  isServed?: (taskName: string) => Promise<boolean>;
+  /** The stalled-check period of the workers and of `stalledChecks`, for the liveness message. Default 30 s. */
+  stalledIntervalMs?: number;
 }
+
+/** Stage fields the reconciler sets on a running node whose worker is gone, and clears when one runs it again. */
+const LIVENESS_FIELDS = ["worker_lost_at", "takeover"] as const;
 
 /** A running reconciler. */
 export interface Reconciler {
@@ -75,7 +89,10 @@ export function startReconciler(options: ReconcilerOptions): Reconciler {
         const done = await advance(entry.taskId, job?.data.callback_url ?? null);
         if (done.released.length + done.cancelled.length > 0) logger.warn({ taskId: entry.taskId, ...done }, "reconciler moved a pipeline on that no process had");
       }
-      await active.reschedule(entry, now + (waits ? intervalMs : recheckMs));
+      // A running node is looked at every interval, so that a lost worker shows within one.
+      const running = stage.status === "IN_PROGRESS" && jobId !== undefined && job !== undefined;
+      if (running) await showLiveness(entry, view, stage, jobId, job.state);
+      await active.reschedule(entry, now + (waits || running ? intervalMs : recheckMs));
       return false;
     }
     const failed = await failNode(view, entry.taskName, reason, jobId, job?.data.callback_url ?? null);
@@ -86,6 +103,40 @@ export function startReconciler(options: ReconcilerOptions): Reconciler {
       options.onReconciled?.(entry.taskName);
     }
     return failed;
+  }
+
+  /**
+   * Marks a running node whose worker is gone (its job's lock lapsed: the worker was killed,
+   * frozen or cut off; or its job is back in the queue) with `worker_lost_at` and a `takeover`
+   * sentence saying what happens next, which `/status`, the events and the dashboard show; and
+   * clears the mark once a worker holds the job again (a worker that takes the node over writes
+   * its stage afresh, without them, too).
+   */
+  async function showLiveness(entry: ActiveNodeEntry, view: WorkflowContext, stage: StageExecution, jobId: string, jobState: string): Promise<void> {
+    const queueName = queueNameOf(entry.taskName);
+    const service = queueName.replace(/_queue$/, "");
+    const held = jobState === "active" && (await queues.lockHeld(entry.taskName, jobId));
+    let takeover: string | undefined;
+    if (!held) {
+      options.stalledChecks?.watch(queueName);
+      const served = (await options.isServed?.(entry.taskName)) ?? true;
+      const withinSeconds = Math.round((2 * (options.stalledIntervalMs ?? 30_000)) / 1000);
+      if (jobState === "active") {
+        takeover = served
+          ? `its worker stopped renewing the job's lock (killed, frozen or cut off from Redis); a worker of ${service} takes it over within ${withinSeconds} s`
+          : `its worker is gone and no live worker runs ${service}; its job goes back to ${queueName} within ${withinSeconds} s and runs when a worker of ${service} starts`;
+      } else {
+        takeover = served
+          ? `its worker was lost; the job is back in ${queueName} and a worker of ${service} takes it next`
+          : `its worker was lost; the job is back in ${queueName}, waiting for a worker of ${service} (none runs now)`;
+      }
+    }
+    if (stage["takeover"] === takeover) return;
+    const marked: StageExecution = { ...stage };
+    for (const field of LIVENESS_FIELDS) delete marked[field];
+    if (takeover) Object.assign(marked, { worker_lost_at: typeof stage["worker_lost_at"] === "string" ? stage["worker_lost_at"] : new Date().toISOString(), takeover });
+    const result = await store.updateWorkflowState({ ...view, stages: { [entry.taskName]: marked } }, { attempt: jobId });
+    if (result.written && takeover) logger.warn({ taskId: entry.taskId, node: entry.taskName, jobState, takeover }, "a running node lost its worker");
   }
 
   async function failNode(

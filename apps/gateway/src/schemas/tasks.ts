@@ -130,6 +130,11 @@ export const TaskStatusResponseSchema = z.object({
   create_at: z.string().nullable(),
   updated_at: z.string().nullable(),
   callback_status: z.string().nullable(),
+  workers_lost: z
+    .array(z.object({ task_name: z.string(), worker_lost_at: z.string(), takeover: z.string() }))
+    .nullable()
+    .optional()
+    .describe("Present only while running nodes have lost their worker (its job's lock lapsed, or the job is back in its queue): since when, and what happens next"),
 }).meta({ id: "TaskStatusResponse", example: STATUS_EXAMPLE });
 
 /** The resources a delete reports on, named as the original names them. */

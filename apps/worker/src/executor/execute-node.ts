@@ -11,6 +11,7 @@ import { ResourceTimeoutError, type HeldResources, type ResourceBroker } from ".
 import { resolveInputReference } from "../inputs/resolve-reference.js";
 import { uploadNodeOutputs } from "../outputs/upload-outputs.js";
 import { NodeTimeoutError, startDeadline } from "./deadline.js";
+import { RunLostError } from "../errors.js";
 import type { NodeAbort } from "./node-abort.js";
 import { needsTaskState, resolveNodeInput } from "./resolve-input.js";
 import { DEFAULT_STORE_RETRY, retryStoreCall, type StoreRetryPolicy } from "./store-retry.js";
@@ -70,8 +71,12 @@ async function uploadOutputs(deps: ExecutorDeps, node: NodeDefinition, data: Nod
   return uploadNodeOutputs({ store: deps.objectStore, taskId: data.task_id, taskDir: taskFolderPath(deps.sharedRoot, data.task_id), output, skip, signal });
 }
 
-/** How a run ended. `SKIPPED`: the node was already finished or cancelled, so it did not run. */
-export type ExecutionOutcome = "SUCCESS" | "FAILED" | "CANCELLED" | "SKIPPED";
+/**
+ * How a run ended. `SKIPPED`: the node was already finished or cancelled, so it did not run.
+ * `LOST`: the node stopped being this run's (its job's lock lapsed, or another worker took it
+ * over), so the run stopped and wrote nothing more; the job goes back to its queue.
+ */
+export type ExecutionOutcome = "SUCCESS" | "FAILED" | "CANCELLED" | "SKIPPED" | "LOST";
 
 /**
  * Runs one node job with the original executor template: validate input → stage `IN_PROGRESS` →
@@ -81,7 +86,9 @@ export type ExecutionOutcome = "SUCCESS" | "FAILED" | "CANCELLED" | "SKIPPED";
  * The job runs only as the attempt its node names: the stored stage's `job_id` must be `jobId`,
  * and every write carries it as the attempt token, so a job of a deleted task or of a replaced
  * attempt never runs and never writes. `abort` is how the worker cancels the run; the deadline
- * fires it too.
+ * fires it too. `run` (`<take>.<random>`, see the store's `WriteOptions.run`) fences this run's
+ * writes: once another worker's run of the node claimed it, this run's writes are refused and
+ * the run is aborted with a `RunLostError`, writing nothing more (`LOST`).
  */
 export async function executeNode(
   deps: ExecutorDeps,
@@ -89,6 +96,7 @@ export async function executeNode(
   data: NodeJobData,
   jobId: string,
   abort: NodeAbort,
+  run?: string,
 ): Promise<ExecutionOutcome> {
   const { task_id: taskId, task_name: taskName } = data;
   const logger = deps.logger.child({ taskId, node: taskName });
@@ -113,9 +121,17 @@ export async function executeNode(
   // Secrets never reach Redis: neither in the stage snapshot nor in the task's request copy.
   const base: typeof stored & { minio_files?: unknown } = { ...stored, input_params: maskSecrets(stored.input_params) };
   // The stage keeps the input the node ran with (placeholders resolved), secrets masked.
-  const stageBase: Partial<StageExecution> = { ...storedStage, input_params: maskSecrets(data.input_data) };
-  const write = (stage: StageExecution, status: TaskStatus, error: string | null = null) =>
-    deps.store.updateWorkflowState({ ...base, status, error, stages: { [taskName]: { ...stageBase, ...stage } } }, { attempt: jobId });
+  const stageBase: Partial<StageExecution> = { ...storedStage, input_params: maskSecrets(data.input_data), ...(run ? { run_id: run } : {}) };
+  let claimed = false;
+  const lost = (): boolean => abort.reason instanceof RunLostError;
+  const write = async (stage: StageExecution, status: TaskStatus, error: string | null = null) => {
+    if (lost()) return { written: false as const, key: "", reason: "SUPERSEDED" as const };
+    const options = { attempt: jobId, ...(run ? { run: { id: run, claim: !claimed } } : {}) };
+    const result = await deps.store.updateWorkflowState({ ...base, status, error, stages: { [taskName]: { ...stageBase, ...stage } } }, options);
+    if (result.written) claimed = true;
+    else if (claimed && run && result.reason === "SUPERSEDED") abort.abort(new RunLostError("another worker took this node over"));
+    return result;
+  };
   // A node's final write. Sent right behind it (one socket write, no extra round trip) is the
   // question of what the task's pipeline does next, if it has one; the answer says whether the
   // script saw this write (a script reloaded after a Redis restart can overtake it), else the
@@ -202,6 +218,7 @@ export async function executeNode(
       });
     } catch (error) {
       if (error instanceof ResourceTimeoutError) return fail(error.message);
+      if (lost()) return "LOST";
       if (abort.aborted) {
         await writeFinal({ status: "CANCELLED", error: "cancelled" }, "cancelled", `${taskName} cancelled`);
         return "CANCELLED";
@@ -217,7 +234,11 @@ export async function executeNode(
     ? new Promise<never>((_resolve, reject) => held?.lost.addEventListener("abort", () => reject(held?.lost.reason), { once: true }))
     : undefined;
   lostLease?.catch(() => undefined);
-  const untilLost = <T>(work: Promise<T>): Promise<T> => (lostLease ? Promise.race([work, lostLease]) : work);
+  // So does a lost run (the job is no longer this worker's): a handler stuck on a write that
+  // Redis, out of reach, will not answer must not go on to report a result.
+  const lostRun = new Promise<never>((_resolve, reject) => abort.onAbort((reason) => reason instanceof RunLostError && reject(reason)));
+  lostRun.catch(() => undefined);
+  const untilLost = <T>(work: Promise<T>): Promise<T> => Promise.race(lostLease ? [work, lostLease, lostRun] : [work, lostRun]);
   const runHeld = async (): Promise<ExecutionOutcome> => {
     const runStartedAt = Date.now();
     // Created on first use: a node that writes nothing costs no filesystem calls.
@@ -252,6 +273,10 @@ export async function executeNode(
       const minio = uploaded.files.length > 0 ? { minio_files: uploaded.files.map(({ name, url, type, size }) => ({ name, url, type, size })) } : {};
       base.minio_files = minio.minio_files ?? null;
       const result = await writeFinal({ status: "SUCCESS", output: uploaded.output, error: null, duration, progress: 100, ...minio }, "completed");
+      if (!result.written && lost()) {
+        logger.warn({ reason: (abort.reason as Error).message }, "node finished, but it is no longer this worker's; result dropped");
+        return "LOST";
+      }
       if (!result.written) {
         logger.info({ refused: result.reason }, "node finished but was cancelled or deleted meanwhile; result dropped");
         return "CANCELLED";
@@ -260,6 +285,10 @@ export async function executeNode(
       await notify();
       return "SUCCESS";
     } catch (error) {
+      if (lost()) {
+        logger.warn({ reason: (abort.reason as Error).message }, "node stopped: it is no longer this worker's to run");
+        return "LOST";
+      }
       if (deadline.expired) return fail(new NodeTimeoutError(timeoutMs).message);
       if (held?.lost.aborted) return fail(`${(held.lost.reason as Error).message}; stopped so as not to run beside the next holder`);
       if (abort.aborted) {

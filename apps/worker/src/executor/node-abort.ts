@@ -7,6 +7,7 @@ export class NodeAbort {
   #controller: AbortController | undefined;
   #reason: unknown;
   #aborted = false;
+  #listeners: ((reason: unknown) => void)[] = [];
 
   /** Whether the node was told to stop. */
   get aborted(): boolean {
@@ -27,11 +28,18 @@ export class NodeAbort {
     return this.#controller.signal;
   }
 
+  /** Calls `listener` with the reason once the node is told to stop (at once if it was). */
+  onAbort(listener: (reason: unknown) => void): void {
+    if (this.#aborted) listener(this.#reason);
+    else this.#listeners.push(listener);
+  }
+
   /** Tells the node to stop; later calls change nothing. */
   abort(reason: unknown): void {
     if (this.#aborted) return;
     this.#aborted = true;
     this.#reason = reason;
     this.#controller?.abort(reason);
+    for (const listener of this.#listeners.splice(0)) listener(reason);
   }
 }

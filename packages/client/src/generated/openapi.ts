@@ -604,6 +604,12 @@ export interface components {
             create_at: string | null;
             updated_at: string | null;
             callback_status: string | null;
+            /** @description Present only while running nodes have lost their worker (its job's lock lapsed, or the job is back in its queue): since when, and what happens next */
+            workers_lost?: {
+                task_name: string;
+                worker_lost_at: string;
+                takeover: string;
+            }[] | null;
         };
         /**
          * @example {
@@ -674,6 +680,12 @@ export interface components {
             create_at: string | null;
             updated_at: string | null;
             callback_status: string | null;
+            /** @description Present only while running nodes have lost their worker (its job's lock lapsed, or the job is back in its queue): since when, and what happens next */
+            workers_lost?: {
+                task_name: string;
+                worker_lost_at: string;
+                takeover: string;
+            }[] | null;
             /** @description The task's full state: every node's stage */
             context: {
                 /** @description The task id */
@@ -1432,6 +1444,12 @@ export interface components {
             create_at: string | null;
             updated_at: string | null;
             callback_status: string | null;
+            /** @description Present only while running nodes have lost their worker (its job's lock lapsed, or the job is back in its queue): since when, and what happens next */
+            workers_lost?: {
+                task_name: string;
+                worker_lost_at: string;
+                takeover: string;
+            }[] | null;
         };
         /**
          * @example {
@@ -1502,6 +1520,12 @@ export interface components {
             create_at: string | null;
             updated_at: string | null;
             callback_status: string | null;
+            /** @description Present only while running nodes have lost their worker (its job's lock lapsed, or the job is back in its queue): since when, and what happens next */
+            workers_lost?: {
+                task_name: string;
+                worker_lost_at: string;
+                takeover: string;
+            }[] | null;
             /** @description The task's full state: every node's stage */
             context: {
                 /** @description The task id */

@@ -73,6 +73,8 @@ export interface NodeWrite {
   event: string;
   check: WriteCheck;
   attempt?: string | undefined;
+  /** With `attempt`: the run of the attempt the write belongs to, and whether it is that run's claim (see `WriteOptions.run`). */
+  run?: { id: string; claim: boolean } | undefined;
   owner?: string | undefined;
   /** Listings to add the task to in the same script (only where they share a server with the task). */
   listing?: { keys: string[]; taskId: string; nowMs: number; maxEntries: number } | undefined;
@@ -134,8 +136,9 @@ function writeNodeArguments(write: NodeWrite): (string | number)[] {
   const args = [keys.length, ...keys, write.encoded, write.ttlSeconds, write.taskName, STATUS_CODES[write.status ?? "none"], write.event];
   if (write.listing) {
     const { taskId, nowMs, maxEntries } = write.listing;
-    return [...args, write.check, write.attempt ?? "", write.owner ?? "", taskId, nowMs, maxEntries];
+    return [...args, write.check, write.attempt ?? "", write.owner ?? "", taskId, nowMs, maxEntries, ...(write.run ? [write.run.id, write.run.claim ? "claim" : ""] : [])];
   }
+  if (write.run) return [...args, write.check, write.attempt ?? "", write.owner ?? "", "", "", "", write.run.id, write.run.claim ? "claim" : ""];
   if (write.owner) return [...args, write.check, write.attempt ?? "", write.owner];
   if (write.attempt) return [...args, write.check, write.attempt];
   // The usual check is the script's default, so it costs no argument.

@@ -48,6 +48,12 @@
           to another team; the first write of a task records its owner, atomically with its node.
 
   ARGV[9], ARGV[10], ARGV[11] with KEYS[5..]: the task id, the time now (ms), the listing's bound.
+  ARGV[12] optional run (with ARGV[7]): `<take>.<random>`, one run of the attempt by one worker,
+          `<take>` the job's BullMQ take count (it grows each time a worker takes the job, e.g.
+          after its worker was lost). The stage records it as `run_id`. A write of another run
+          than the stored one is refused with SUPERSEDED, so a worker that lost its job (cut off
+          longer than the job's lock) cannot write over the worker that took it over; except
+          ARGV[13] = "claim" (a run's first write), which takes the node over from an earlier take.
 
   Returns WRITTEN (-1) when written, SUPERSEDED (-2), the stored status code when that refuses
   the write, or the
@@ -65,6 +71,18 @@ local token = ARGV[7]
 if token and token ~= "" then
   local current = redis.call("GET", KEYS[1])
   if not current or not string.find(current, '"job_id":"' .. token .. '"', 1, true) then return SUPERSEDED end
+  local run = ARGV[12]
+  if run and run ~= "" then
+    local ok, decoded = pcall(cjson.decode, current)
+    local stage = ok and type(decoded) == "table" and type(decoded.stages) == "table" and decoded.stages[ARGV[3]]
+    local owning = type(stage) == "table" and stage.run_id
+    if type(owning) == "string" and owning ~= run then
+      if ARGV[13] ~= "claim" then return SUPERSEDED end
+      local mine = tonumber(string.match(run, "^(%d+)%."))
+      local theirs = tonumber(string.match(owning, "^(%d+)%."))
+      if not mine or (theirs and theirs >= mine) then return SUPERSEDED end
+    end
+  end
 end
 
 local owner = ARGV[8]
