@@ -13,7 +13,7 @@ export interface TaskEvent {
   duration: number | null;
   updated_at: string;
   /** Only while a running node has lost its worker: what happens next. */
-  takeover?: string;
+  takeover?: string | undefined;
 }
 
 /** One event of a task's stream, with its id (pass it as `lastEventId` to resume after it). */
