@@ -27,6 +27,8 @@ export const TaskEventSchema = z.object({
   duration: z.number().nullable(),
   /** When the state was written (ISO 8601). */
   updated_at: z.string(),
+  /** Only while a running node has lost its worker: what happens next (the stage's `takeover`). */
+  takeover: z.string().optional(),
 });
 
 /** One change of one node's state. */
