@@ -12,6 +12,7 @@ import { acceptEmptyJsonBodies } from "./routing/empty-json-body.js";
 import { createRouteMethods } from "./routing/route-methods.js";
 import { createGatewayMetrics } from "./metrics/gateway-metrics.js";
 import { dashboardRoot, serveDashboard } from "./dashboard/serve-dashboard.js";
+import { acknowledgeReplicatedWrites } from "./replication/acknowledge-writes.js";
 import { registerCancelTask } from "./routes/cancel-task.js";
 import { registerCreateTask } from "./routes/create-task.js";
 import { registerDeleteTask } from "./routes/delete-task.js";
@@ -90,6 +91,7 @@ export async function buildApp(deps: GatewayDeps, options: BuildAppOptions = {})
     else options.logger?.warn("the dashboard (@wf/dashboard) is not built: /ui is not served");
   }
 
+  if (deps.replication && deps.replication.replicas > 0) acknowledgeReplicatedWrites(app, deps.redis, deps.replication);
   registerCreateTask(app, deps);
   registerTaskStatus(app, deps);
   registerListTasks(app, deps);

@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { ObjectStoreEnvSchema } from "@wf/object-store";
+import { RedisEnvSchema } from "@wf/protocol";
 import { z } from "zod";
 
 /** Environment of `wf-gateway`, validated at start-up. */
@@ -60,6 +61,8 @@ export const GatewayEnvSchema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** The object store: the original's MINIO_* settings or S3_* ones (see `@wf/object-store`); none when unset. */
   ...ObjectStoreEnvSchema.shape,
+  /** Redis Sentinel and acknowledged writes (`WAIT`), as the worker reads them. */
+  ...RedisEnvSchema.shape,
 });
 
 /** Validated gateway configuration. */

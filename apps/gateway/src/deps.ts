@@ -52,6 +52,11 @@ export interface GatewayDeps {
   callbackSecret?: string;
   /** Prometheus metrics served at `/metrics`; a fresh set when omitted. */
   metrics?: GatewayMetrics;
+  /**
+   * Answer a create, retry, cancel or delete only once its writes reached this many replicas
+   * (`WAIT`); 503 `STORE_NOT_REPLICATED` past the timeout. Off when omitted.
+   */
+  replication?: { replicas: number; timeoutMs: number };
   /** The task event streams (`GET /v1/tasks/:id/events`). */
   events?: EventStreamOptions;
 }

@@ -13,6 +13,7 @@ import { GatewayEnvSchema } from "./config.js";
 import { createGatewayMetrics } from "./metrics/gateway-metrics.js";
 import { createRegistryCatalog } from "./nodes/node-catalog.js";
 import { NodeQueues } from "./queues/node-queues.js";
+import { sentinelSettingsOf } from "@wf/protocol";
 import { startReconciler } from "./reconcile/reconciler.js";
 import { createStalledChecks } from "./reconcile/stalled-checks.js";
 
@@ -43,10 +44,14 @@ if (!keys && !isLoopbackHost(config.HOST) && !config.WF_ALLOW_ANONYMOUS) {
 if (!keys) logger.warn({ host: config.HOST }, "no API keys configured: every client is anonymous and sees every task");
 const objectStore = await openObjectStoreFromEnv(process.env).catch((error: unknown) => fatal(new Error(`the object store is configured but cannot be used: ${error instanceof Error ? error.message : String(error)}`)));
 const cluster = config.WF_REDIS_CLUSTER;
-const redis = connectRedis(config.REDIS_URL, { cluster, mode: "fail-fast" });
+const sentinel = sentinelSettingsOf(config);
+if (cluster && (sentinel || config.WF_REDIS_WAIT_REPLICAS > 0)) {
+  fatal(new Error("WF_REDIS_CLUSTER cannot be combined with REDIS_SENTINELS or WF_REDIS_WAIT_REPLICAS (a Cluster fails over by itself; WAIT would reach one random node)"));
+}
+const redis = connectRedis(config.REDIS_URL, { cluster, sentinel, mode: "fail-fast" });
 redis.on("error", (error: unknown) => logger.warn({ err: error }, "redis connection error"));
 // BullMQ workers block on Redis and must retry forever: they get a connection of their own.
-const callbackConnection = connectRedis(config.REDIS_URL, { cluster, mode: "patient" });
+const callbackConnection = connectRedis(config.REDIS_URL, { cluster, sentinel, mode: "patient" });
 callbackConnection.on("error", () => undefined);
 const keyLayout = keyLayoutFor(redis);
 const { queuePrefix } = createKeySpace(keyLayout);
@@ -81,10 +86,11 @@ const app = await buildApp(
     callbackPolicy,
     active,
     reconcileGraceMs: config.WF_RECONCILE_GRACE_MS,
+    ...(config.WF_REDIS_WAIT_REPLICAS > 0 ? { replication: { replicas: config.WF_REDIS_WAIT_REPLICAS, timeoutMs: config.WF_REDIS_WAIT_TIMEOUT_MS } } : {}),
     access: { keys, metricsToken: config.WF_METRICS_TOKEN, publicDocs: config.WF_PUBLIC_DOCS },
     ...(quotas ? { quotas } : {}),
     events: {
-      connect: () => connectRedis(config.REDIS_URL, { cluster, mode: "blocking" }),
+      connect: () => connectRedis(config.REDIS_URL, { cluster, sentinel, mode: "blocking" }),
       maxStreams: config.WF_EVENT_STREAMS_MAX,
       keepAliveMs: config.WF_EVENT_KEEPALIVE_MS,
     },

@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { ObjectStoreEnvSchema } from "@wf/object-store";
+import { RedisEnvSchema } from "@wf/protocol";
 import { parseResources } from "./resources/resource-config.js";
 import { z } from "zod";
 
@@ -84,6 +85,8 @@ export const WorkerEnvSchema = z.object({
   WF_RESOURCE_WAIT_MS: z.coerce.number().int().min(0).default(1_800_000),
   /** The object store: the original's MINIO_* settings or S3_* ones (see `@wf/object-store`); none when unset. */
   ...ObjectStoreEnvSchema.shape,
+  /** Redis Sentinel and acknowledged writes (`WAIT`), as the gateway reads them. */
+  ...RedisEnvSchema.shape,
 });
 
 /** Validated worker configuration. */

@@ -1,5 +1,6 @@
 import { formatIssues } from "@wf/context";
 import { openObjectStoreFromEnv } from "@wf/object-store";
+import { sentinelSettingsOf } from "@wf/protocol";
 import { connectRedis, createKeySpace, keyLayoutFor } from "@wf/state-redis";
 import { pino } from "pino";
 import { WorkerEnvSchema } from "./config.js";
@@ -21,7 +22,11 @@ const objectStore = await openObjectStoreFromEnv(process.env).catch((error: unkn
   process.exit(2);
 });
 if (objectStore) logger.info({ endpoint: objectStore.config.endpoint, bucket: objectStore.config.bucket }, "uploading node outputs to the object store");
-const redis = connectRedis(config.REDIS_URL, { cluster: config.WF_REDIS_CLUSTER, mode: "patient" });
+if (config.WF_REDIS_CLUSTER && (config.REDIS_SENTINELS || config.WF_REDIS_WAIT_REPLICAS > 0)) {
+  console.error("wf-worker: invalid configuration: WF_REDIS_CLUSTER cannot be combined with REDIS_SENTINELS or WF_REDIS_WAIT_REPLICAS");
+  process.exit(2);
+}
+const redis = connectRedis(config.REDIS_URL, { cluster: config.WF_REDIS_CLUSTER, sentinel: sentinelSettingsOf(config), mode: "patient" });
 redis.on("error", (error: unknown) => logger.warn({ err: error }, "redis connection error"));
 const keyLayout = keyLayoutFor(redis);
 
@@ -50,6 +55,7 @@ const worker = await startWorker({
   concurrency: config.WF_CONCURRENCY,
   nodeTimeoutMs: config.WF_NODE_TIMEOUT_MS,
   storeRetryMs: config.WF_STORE_RETRY_MS,
+  ...(config.WF_REDIS_WAIT_REPLICAS > 0 ? { replication: { replicas: config.WF_REDIS_WAIT_REPLICAS, timeoutMs: config.WF_REDIS_WAIT_TIMEOUT_MS } } : {}),
   lockDurationMs: config.WF_JOB_LOCK_MS,
   stalledIntervalMs: config.WF_STALLED_INTERVAL_MS,
   sharedRoot: config.WF_SHARED_ROOT,

@@ -86,6 +86,11 @@ export interface StartWorkerOptions {
    * (10 minutes).
    */
   storeRetryMs?: number;
+  /**
+   * Replicas a node's final write must reach (`WAIT`) before its job completes; one that did not
+   * within `timeoutMs` is written again, within `storeRetryMs`. Default: not checked.
+   */
+  replication?: { replicas: number; timeoutMs: number };
   /** Test hook: waits this long between a node's SUCCESS and starting what waited for it. Default 0. */
   pauseAfterSuccessMs?: number;
 }
@@ -108,6 +113,11 @@ export interface RunningWorker {
 }
 
 const runningKey = (taskId: string, taskName: string): string => `${taskId}\n${taskName}`;
+
+/** Whether the connection's writes so far reached `replicas` replicas within `timeoutMs` (`WAIT`). */
+function replicatedWith(redis: Redis, replication: { replicas: number; timeoutMs: number }): () => Promise<boolean> {
+  return async () => (await redis.wait(replication.replicas, replication.timeoutMs)) >= replication.replicas;
+}
 
 /**
  * Starts consuming `<service>_queue` for every service among `nodes` and running each job through
@@ -197,6 +207,9 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     pauseAfterSuccessMs: options.pauseAfterSuccessMs ?? 0,
     objectStore: options.objectStore,
     storeRetry: { maxMs: options.storeRetryMs ?? 600_000 },
+    ...(options.replication && options.replication.replicas > 0 && !options.redis.isCluster
+      ? { replicated: replicatedWith(options.redis as Redis, options.replication) }
+      : {}),
   };
   const running = new Map<string, NodeAbort>();
   const lockDurationMs = options.lockDurationMs ?? 30_000;

@@ -14,10 +14,27 @@ export type ConnectionMode =
    */
   | "blocking";
 
+/** Redis behind Sentinel: where the sentinels are, the master group they monitor, their credentials. */
+export interface SentinelOptions {
+  sentinels: { host: string; port: number }[];
+  /** The master group name (`sentinel monitor <name> …`). */
+  name: string;
+  sentinelUsername?: string | undefined;
+  sentinelPassword?: string | undefined;
+  /** Speak TLS to the sentinels. */
+  tls: boolean;
+}
+
 /** Options of {@link connectRedis}. */
 export interface ConnectOptions {
   /** `url` names one node of a Redis Cluster; the others are discovered. */
   cluster?: boolean;
+  /**
+   * Find the master through Sentinel, and follow a failover: the client asks the sentinels again
+   * when its connection drops or they announce a new master (`+switch-master`). `url`'s host is
+   * then not used; its user, password, db and `rediss:` (TLS) are.
+   */
+  sentinel?: SentinelOptions | undefined;
   mode: ConnectionMode;
 }
 
@@ -37,6 +54,28 @@ export function connectRedis(url: string, options: ConnectOptions): RedisConnect
   // A blocking reader's own connection may queue its first command until it has connected.
   const offlineQueue = options.mode !== "fail-fast";
   const retryStrategy = (attempt: number): number => Math.min(attempt * 100, 1_000);
+  if (options.sentinel) {
+    const parsed = new URL(url);
+    const { sentinels, name, sentinelUsername, sentinelPassword, tls } = options.sentinel;
+    return new Redis({
+      ...perNode,
+      enableOfflineQueue: offlineQueue,
+      retryStrategy,
+      sentinels,
+      name,
+      ...(sentinelUsername ? { sentinelUsername } : {}),
+      ...(sentinelPassword ? { sentinelPassword } : {}),
+      ...(tls ? { enableTLSForSentinelMode: true, sentinelTLS: {} } : {}),
+      sentinelRetryStrategy: retryStrategy,
+      // Subscribes to the sentinels' +switch-master, so a failover is followed at once rather
+      // than when the old master's connection finally drops.
+      failoverDetector: true,
+      ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}),
+      ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
+      ...(parsed.pathname.length > 1 ? { db: Number(parsed.pathname.slice(1)) } : {}),
+      ...(parsed.protocol === "rediss:" ? { tls: {} } : {}),
+    });
+  }
   if (!options.cluster) {
     return new Redis(url, { ...perNode, enableOfflineQueue: offlineQueue, retryStrategy });
   }

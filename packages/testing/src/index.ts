@@ -5,3 +5,4 @@ export { redisGlobalSetup } from "./global-setup.js";
 export { makeTestVideo, probeMedia, type MediaProbe } from "./media.js";
 export { waitFor } from "./wait-for.js";
 export { startS3Server, type S3ServerHandle } from "./s3-server.js";
+export { startRedisSentinel, type RedisSentinelHandle } from "./redis-sentinel.js";

@@ -15,6 +15,8 @@ export interface RedisServerHandle {
   pause(): Promise<void>;
   /** Starts the process again on the same port after {@link RedisServerHandle.pause}. */
   start(): Promise<void>;
+  /** Kills the process with SIGKILL (a crash: nothing flushed) and resolves once it is gone. */
+  kill(): Promise<void>;
 }
 
 /** Options of {@link startRedisServer}. */
@@ -87,6 +89,13 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     url: `redis://127.0.0.1:${port}`,
     start,
     pause,
+    async kill() {
+      process.off("exit", killOnExit);
+      if (!child || child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child?.once("exit", resolve));
+      child.kill("SIGKILL");
+      await exited;
+    },
     async stop() {
       await pause();
       if (ownDir) await rm(dir, { recursive: true, force: true });

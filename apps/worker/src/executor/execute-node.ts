@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { dependenciesOfStage, formatIssues, type PipelineStep, isTerminalStageStatus, maskSecrets, maskSecretsInText, safeParseWorkflowContext, taskFolderPath, type StageExecution, type TaskStatus } from "@wf/context";
 import { type NodeJobData } from "@wf/protocol";
-import { isTransientStoreError, type StateStore } from "@wf/state-redis";
+import { StoreUnavailableError, isTransientStoreError, type StateStore } from "@wf/state-redis";
 import type { Logger } from "pino";
 import type { NodeDefinition } from "../nodes/define-node.js";
 import type { ObjectStore } from "@wf/object-store";
@@ -53,6 +53,12 @@ export interface ExecutorDeps {
    * fails is skipped.
    */
   storeRetry?: StoreRetryPolicy;
+  /**
+   * Whether the writes sent so far reached enough replicas (`WAIT`; see `WF_REDIS_WAIT_REPLICAS`).
+   * A final write that did not is sent again (after a failover, to the new master) until it did,
+   * within `storeRetry`. Not checked when omitted.
+   */
+  replicated?: () => Promise<boolean>;
   /** Called once a node with a callback URL has finished (SUCCESS or FAILED), to queue its callback. */
   queueCallback?: (taskId: string, taskName: string, callbackUrl: string | null) => Promise<void>;
   /**
@@ -138,7 +144,13 @@ export async function executeNode(
   // pipeline reads it again.
   const writeFinal = async (stage: StageExecution, status: TaskStatus, error: string | null = null) => {
     const [result, step] = await Promise.all([
-      retried(`write ${stage.status}`, () => write(stage, status, error)),
+      retried(`write ${stage.status}`, async () => {
+        const result = await write(stage, status, error);
+        if (result.written && deps.replicated && !(await deps.replicated())) {
+          throw new StoreUnavailableError(`the ${stage.status} write did not reach its replicas in time`, undefined);
+        }
+        return result;
+      }),
       deps.store.pipelineStep(taskId, taskName).catch(() => undefined),
     ]);
     if (step !== null && deps.advancePipeline) {
