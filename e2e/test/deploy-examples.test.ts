@@ -51,6 +51,7 @@ interface ComposeService {
   volumes?: string[];
   secrets?: string[];
   depends_on?: Record<string, unknown>;
+  command?: string[];
 }
 
 interface K8sContainer {
@@ -90,6 +91,8 @@ describe("deploy/Dockerfile, compose.yaml and the Kubernetes example agree with 
       expect(objectStoreConfigFromEnv(env)?.endpoint, `${app} uploads to the compose file's MinIO`).toBe("http://minio:9000");
       expect(service.depends_on).toHaveProperty("minio");
       expect(stages[app]?.expose).toContain(listenPort(app, env));
+      // Acknowledged means kept: through the sentinels, with WAIT for the replica.
+      expect([config.REDIS_SENTINELS?.map((sentinel) => sentinel.host), config.REDIS_SENTINEL_MASTER, config.WF_REDIS_WAIT_REPLICAS]).toEqual([["sentinel"], "mymaster", 1]);
       for (const port of service.ports ?? []) expect(Number(port.split(":").at(-1))).toBe(listenPort(app, env));
     }
     const gatewayEnv = compose.services["gateway"]?.environment ?? {};
@@ -97,6 +100,9 @@ describe("deploy/Dockerfile, compose.yaml and the Kubernetes example agree with 
     expect(compose.services["gateway"]?.secrets).toContain(secret);
     expect(compose.secrets).toHaveProperty(secret as string);
     expect(compose.services["redis"]).toBeDefined();
+    // The replica WAIT counts, and the sentinels that watch the master the apps are told of.
+    expect(compose.services["redis-replica"]?.command).toEqual(expect.arrayContaining(["--replicaof", "redis", "6379"]));
+    expect(JSON.stringify(compose.services["sentinel"]?.command)).toContain("sentinel monitor mymaster redis 6379 2");
     expect(compose.services["minio"]?.image).toMatch(/^minio\/minio:RELEASE\./);
   });
 
@@ -110,6 +116,7 @@ describe("deploy/Dockerfile, compose.yaml and the Kubernetes example agree with 
       expect(unknown, `${app} variables the app does not read`).toEqual([]);
       const config = schemas[app].parse({ ...stages[app]?.env, ...env });
       expect(objectStoreConfigFromEnv(env)?.bucket).toBe("yivideo");
+      expect([config.REDIS_SENTINELS?.length, config.WF_REDIS_WAIT_REPLICAS]).toEqual([1, 1]);
       expect(container.volumeMounts.map((mount) => mount.mountPath)).toContain(config.WF_SHARED_ROOT);
       const port = listenPort(app, { ...stages[app]?.env, ...env });
       for (const probe of [container.livenessProbe, container.readinessProbe]) {
