@@ -1,9 +1,8 @@
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
-import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, startRedisServer, waitFor, type RedisServerHandle } from "@wf/testing";
+import { freePort, startRedisServer, startTcpProxy, waitFor, type RedisServerHandle } from "@wf/testing";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PIPELINE_WORKER, startApp, startPipelineWorker, type AppProcess } from "./processes.js";
@@ -114,36 +113,7 @@ async function startWorker(inNamespace: boolean, port = Number(new URL(redisServ
   return worker;
 }
 
-/**
- * A TCP proxy to Redis that holds every chunk `delayMs` in each direction (the latency `tc netem`
- * would add: this kernel has no netem, "Specified qdisc kind is unknown"), and can be cut: while
- * cut it delivers nothing and keeps what is sent, as a partitioned link does until TCP's
- * retransmissions get through once it heals.
- */
-async function startRedisProxy(host: string, delayMs: number) {
-  const target = Number(new URL(redisServer.url).port);
-  let cut = false;
-  const held: (() => void)[] = [];
-  const deliver = (send: () => void) => (cut ? held.push(send) : setTimeout(send, delayMs));
-  const server = createServer((client) => {
-    const upstream = connect(target, "127.0.0.1");
-    for (const [from, to] of [[client, upstream], [upstream, client]] as const) {
-      from.on("data", (chunk) => deliver(() => to.write(chunk)));
-      from.on("error", () => to.destroy());
-      from.on("close", () => deliver(() => to.destroy()));
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, host, resolve));
-  return {
-    port: (server.address() as { port: number }).port,
-    cut: () => (cut = true),
-    heal: () => {
-      cut = false;
-      for (const send of held.splice(0)) send();
-    },
-    close: () => server.close(),
-  };
-}
+const startRedisProxy = (host: string, delayMs: number) => startTcpProxy(Number(new URL(redisServer.url).port), { host, delayMs });
 
 interface Status {
   status: string;

@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import { CALLBACK_QUEUE, NodeJobDataSchema, advancePipeline, callbackJobOptions, createQueuePipelineJobs, queueNameOf, type CallbackJobData } from "@wf/protocol";
-import { createActiveNodes, createKeySpace, createStateStore, createWriteCoalescer, type KeyLayout, type RedisConnection } from "@wf/state-redis";
+import { connectionEpoch, createActiveNodes, createKeySpace, createStateStore, createWriteCoalescer, type KeyLayout, type RedisConnection } from "@wf/state-redis";
 import type { PipelineStep } from "@wf/context";
 import type { ObjectStore } from "@wf/object-store";
 import { DelayedError, Queue, Worker, type Job } from "bullmq";
@@ -114,9 +114,13 @@ export interface RunningWorker {
 
 const runningKey = (taskId: string, taskName: string): string => `${taskId}\n${taskName}`;
 
-/** Whether the connection's writes so far reached `replicas` replicas within `timeoutMs` (`WAIT`). */
-function replicatedWith(redis: Redis, replication: { replicas: number; timeoutMs: number }): () => Promise<boolean> {
-  return async () => (await redis.wait(replication.replicas, replication.timeoutMs)) >= replication.replicas;
+/**
+ * Whether the connection's writes since the previous check reached `replicas` replicas within
+ * `timeoutMs` (`WAIT`). A reconnect since the previous check (a failover) answers no: WAIT would
+ * speak for the new connection only, so the write is sent again.
+ */
+function replicatedWith(redis: Redis, replication: { replicas: number; timeoutMs: number }): (since: number) => Promise<boolean> {
+  return async (since) => (await redis.wait(replication.replicas, replication.timeoutMs)) >= replication.replicas && connectionEpoch(redis) === since;
 }
 
 /**
@@ -208,7 +212,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     objectStore: options.objectStore,
     storeRetry: { maxMs: options.storeRetryMs ?? 600_000 },
     ...(options.replication && options.replication.replicas > 0 && !options.redis.isCluster
-      ? { replicated: replicatedWith(options.redis as Redis, options.replication) }
+      ? { replicated: replicatedWith(options.redis as Redis, options.replication), connectionEpoch: () => connectionEpoch(options.redis) }
       : {}),
   };
   const running = new Map<string, NodeAbort>();

@@ -31,7 +31,8 @@ export interface ConnectOptions {
   cluster?: boolean;
   /**
    * Find the master through Sentinel, and follow a failover: the client asks the sentinels again
-   * when its connection drops or they announce a new master (`+switch-master`). `url`'s host is
+   * when its connection drops (ioredis's `failoverDetector` stays off: with it, connections were
+   * seen to end for good after a failover). `url`'s host is
    * then not used; its user, password, db and `rediss:` (TLS) are.
    */
   sentinel?: SentinelOptions | undefined;
@@ -67,9 +68,6 @@ export function connectRedis(url: string, options: ConnectOptions): RedisConnect
       ...(sentinelPassword ? { sentinelPassword } : {}),
       ...(tls ? { enableTLSForSentinelMode: true, sentinelTLS: {} } : {}),
       sentinelRetryStrategy: retryStrategy,
-      // Subscribes to the sentinels' +switch-master, so a failover is followed at once rather
-      // than when the old master's connection finally drops.
-      failoverDetector: true,
       ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}),
       ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
       ...(parsed.pathname.length > 1 ? { db: Number(parsed.pathname.slice(1)) } : {}),
@@ -94,4 +92,25 @@ export function connectRedis(url: string, options: ConnectOptions): RedisConnect
 /** The key layout a connection needs: `hash-tag` on a Cluster, `plain` otherwise. */
 export function keyLayoutFor(redis: RedisConnection): KeyLayout {
   return redis.isCluster ? "hash-tag" : "plain";
+}
+
+const epochs = new WeakMap<RedisConnection, { value: number }>();
+
+/**
+ * How many times `redis` has (re)connected: read it before and after a series of commands to
+ * learn whether they all went over one connection, to one server. `WAIT` counts the replicas
+ * that have the writes of its own connection: after a reconnect (to a new master, after a
+ * failover) it says nothing of the writes sent before.
+ */
+export function connectionEpoch(redis: RedisConnection): number {
+  let epoch = epochs.get(redis);
+  if (!epoch) {
+    const counter = { value: 0 };
+    epoch = counter;
+    epochs.set(redis, counter);
+    redis.on("ready", () => {
+      counter.value += 1;
+    });
+  }
+  return epoch.value;
 }

@@ -46,7 +46,7 @@ export function isTransientStoreError(error: unknown): boolean {
 
 /** Failures of the connection itself, as ioredis reports them. */
 function isConnectionFailure(error: Error): boolean {
-  return error.name === "MaxRetriesPerRequestError" || /Connection is closed|Stream isn't writeable|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Command timed out|All sentinels are unreachable|Failed to refresh slots cache|Cluster isn't ready/.test(error.message);
+  return error.name === "MaxRetriesPerRequestError" || /Connection is closed|Stream isn't writeable|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Command timed out|All sentinels are unreachable|Failed to refresh slots cache|Cluster isn't ready|Too many Cluster redirections/.test(error.message);
 }
 
 /** The store was configured in a way that cannot work. Code `INVALID_STORE_CONFIG`. */

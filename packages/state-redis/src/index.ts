@@ -24,7 +24,7 @@ export {
   type NodeRegistryOptions,
   type RegisteredNode,
 } from "./registry.js";
-export { connectRedis, keyLayoutFor, type ConnectOptions, type ConnectionMode, type SentinelOptions } from "./connect.js";
+export { connectRedis, connectionEpoch, keyLayoutFor, type ConnectOptions, type ConnectionMode, type SentinelOptions } from "./connect.js";
 export { createActiveNodes, type ActiveNodeEntry, type ActiveNodes, type ActiveNodesOptions } from "./active-nodes.js";
 export { createTeamQuotas, type TeamQuotas } from "./quotas.js";
 export { createWriteCoalescer } from "./write-coalescing.js";

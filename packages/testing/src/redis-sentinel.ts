@@ -8,7 +8,7 @@ import { startRedisServer, waitForRedis, type RedisServerHandle } from "./redis-
 
 const REDIS_SERVER_BIN = process.env["REDIS_SERVER_BIN"] ?? "redis-server";
 
-/** A master, its replica and three sentinels on loopback (see {@link startRedisSentinel}). */
+/** A master, its replicas and three sentinels on loopback (see {@link startRedisSentinel}). */
 export interface RedisSentinelHandle {
   /** The master group the sentinels monitor. */
   name: string;
@@ -25,25 +25,28 @@ export interface RedisSentinelHandle {
 }
 
 /**
- * Starts a Redis master, one replica and three sentinels (quorum 2) on loopback ports, each
+ * Starts a Redis master, `replicas` replicas (default 1) and three sentinels (quorum 2) on loopback ports, each
  * sentinel with a fresh config file (a sentinel rewrites its own). `down-after-milliseconds` is
  * `downAfterMs` (default 1000), so a killed master is replaced within a few seconds.
  */
-export async function startRedisSentinel(options: { downAfterMs?: number; args?: string[] } = {}): Promise<RedisSentinelHandle> {
+export async function startRedisSentinel(options: { downAfterMs?: number; args?: string[]; replicas?: number } = {}): Promise<RedisSentinelHandle> {
   const name = "wfmaster";
   // No diskless-sync delay (5 s by default): the replica is in sync at once, and again at once
   // when it is re-pointed after a failover.
   const dataArgs = ["--repl-diskless-sync-delay", "0", ...(options.args ?? [])];
   const master = await startRedisServer({ args: dataArgs });
   const masterPort = Number(new URL(master.url).port);
-  const replica = await startRedisServer({ args: ["--replicaof", "127.0.0.1", String(masterPort), ...dataArgs] });
-  const toReplica = new Redis(replica.url);
-  for (const started = Date.now(); !(await toReplica.info("replication")).includes("master_link_status:up"); ) {
-    if (Date.now() - started > 20_000) throw new Error("the replica did not sync with its master");
-    await new Promise((resolve) => setTimeout(resolve, 100));
+  const servers = [master];
+  for (let i = 0; i < (options.replicas ?? 1); i++) {
+    const replica = await startRedisServer({ args: ["--replicaof", "127.0.0.1", String(masterPort), ...dataArgs] });
+    const toReplica = new Redis(replica.url);
+    for (const started = Date.now(); !(await toReplica.info("replication")).includes("master_link_status:up"); ) {
+      if (Date.now() - started > 20_000) throw new Error("the replica did not sync with its master");
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    toReplica.disconnect();
+    servers.push(replica);
   }
-  toReplica.disconnect();
-  const servers = [master, replica];
   const dir = await mkdtemp(join(tmpdir(), "wf-sentinel-"));
   const children: ChildProcess[] = [];
   const sentinels: { host: string; port: number }[] = [];

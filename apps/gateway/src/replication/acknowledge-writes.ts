@@ -1,4 +1,4 @@
-import type { RedisConnection } from "@wf/state-redis";
+import { connectionEpoch, type RedisConnection } from "@wf/state-redis";
 import type { ZodApp } from "../deps.js";
 
 /** How many replicas a write must reach before the gateway answers it, and for how long it waits. */
@@ -19,12 +19,23 @@ const ACKNOWLEDGED = new Set(["POST /v1/tasks", "POST /v1/tasks/:id/retry", "DEL
  * `task_id`, a retry starts nothing twice).
  */
 export function acknowledgeReplicatedWrites(app: ZodApp, redis: RedisConnection, options: ReplicationOptions): void {
+  const startEpochs = new WeakMap<object, number>();
+  connectionEpoch(redis);
+  app.addHook("onRequest", async (request) => {
+    startEpochs.set(request, connectionEpoch(redis));
+  });
   app.addHook("onSend", async (request, reply, payload) => {
     if (reply.statusCode >= 300 || !ACKNOWLEDGED.has(`${request.method} ${request.routeOptions.url ?? ""}`)) return payload;
     let acknowledged = 0;
     let reason = "";
     try {
       acknowledged = Number(await (redis as unknown as { wait(replicas: number, timeout: number): Promise<number> }).wait(options.replicas, options.timeoutMs));
+      // WAIT speaks for its own connection's writes only: a reconnect during the request (a
+      // failover) leaves the writes sent before it unvouched for.
+      if (connectionEpoch(redis) !== startEpochs.get(request)) {
+        acknowledged = 0;
+        reason = ": the connection to Redis was replaced during the request (a failover?)";
+      }
     } catch (error) {
       reason = `: ${error instanceof Error ? error.message : String(error)}`;
     }

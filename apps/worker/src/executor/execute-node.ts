@@ -58,7 +58,9 @@ export interface ExecutorDeps {
    * A final write that did not is sent again (after a failover, to the new master) until it did,
    * within `storeRetry`. Not checked when omitted.
    */
-  replicated?: () => Promise<boolean>;
+  replicated?: (since: number) => Promise<boolean>;
+  /** How many times the store's connection has (re)connected (`connectionEpoch`): given to `replicated`. */
+  connectionEpoch?: () => number;
   /** Called once a node with a callback URL has finished (SUCCESS or FAILED), to queue its callback. */
   queueCallback?: (taskId: string, taskName: string, callbackUrl: string | null) => Promise<void>;
   /**
@@ -145,8 +147,9 @@ export async function executeNode(
   const writeFinal = async (stage: StageExecution, status: TaskStatus, error: string | null = null) => {
     const [result, step] = await Promise.all([
       retried(`write ${stage.status}`, async () => {
+        const epoch = deps.connectionEpoch?.() ?? 0;
         const result = await write(stage, status, error);
-        if (result.written && deps.replicated && !(await deps.replicated())) {
+        if (result.written && deps.replicated && !(await deps.replicated(epoch))) {
           throw new StoreUnavailableError(`the ${stage.status} write did not reach its replicas in time`, undefined);
         }
         return result;
