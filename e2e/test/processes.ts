@@ -25,7 +25,12 @@ export function startApp(pkg: "@wf/gateway" | "@wf/worker", env: Record<string, 
 
 /** Starts a Node.js script (an app's entry point, or a test fixture) with the given environment. */
 export function startScript(path: string, env: Record<string, string>): AppProcess {
-  const child = spawn(process.execPath, [path], {
+  return startProcess(process.execPath, [path], env);
+}
+
+/** Starts a command (e.g. `ip netns exec <ns> node <script>`) with the given environment, capturing its output. */
+export function startProcess(command: string, args: string[], env: Record<string, string>): AppProcess {
+  const child = spawn(command, args, {
     env: { ...process.env, LOG_LEVEL: "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });

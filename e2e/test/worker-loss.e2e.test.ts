@@ -1,11 +1,11 @@
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort, startRedisServer, startTcpProxy, waitFor, type RedisServerHandle } from "@wf/testing";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PIPELINE_WORKER, startApp, startPipelineWorker, type AppProcess } from "./processes.js";
+import { PIPELINE_WORKER, startApp, startPipelineWorker, startProcess, type AppProcess } from "./processes.js";
 
 // A worker lost while it runs a node: killed (and no worker of the service left), or cut off
 // from Redis by a real network partition (a network namespace this file creates, as root) for
@@ -86,7 +86,7 @@ afterAll(async () => {
 });
 
 /** The pipeline fixture worker, in the partition namespace (reaching Redis over the veth pair) or on the host. */
-async function startWorker(inNamespace: boolean, port = Number(new URL(redisServer.url).port)): Promise<AppProcess> {
+async function startWorker(inNamespace: boolean, port = Number(new URL(redisServer.url).port), overrides: Record<string, string> = {}): Promise<AppProcess> {
   if (!inNamespace) {
     const worker = await startPipelineWorker(workerEnv(redisServer.url));
     workers.push(worker);
@@ -94,22 +94,9 @@ async function startWorker(inNamespace: boolean, port = Number(new URL(redisServ
   }
   const url = `redis://${net}.1:${port}`;
   // `ip netns exec` enters the namespace and execs node: the pid is node's own.
-  const child = spawn("ip", ["netns", "exec", ns, process.execPath, PIPELINE_WORKER], { env: { ...process.env, ...workerEnv(url) }, stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  child.stdout.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
-  child.stderr.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
-  const worker: AppProcess = {
-    child,
-    output: () => output,
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve(child.exitCode);
-        child.once("exit", (code) => resolve(code));
-        child.kill("SIGTERM");
-      }),
-  };
+  const worker = startProcess("ip", ["netns", "exec", ns, process.execPath, PIPELINE_WORKER], { ...workerEnv(url), ...overrides });
   workers.push(worker);
-  await waitFor(async () => output.includes("ready") || undefined, 20_000, `the namespaced worker (${output})`);
+  await waitFor(async () => worker.output().includes("ready") || undefined, 20_000, `the namespaced worker (${worker.output()})`);
   return worker;
 }
 
@@ -217,7 +204,8 @@ describe("a worker lost mid-node", () => {
     ip("link", "set", hostIf, "up");
     const proxy = await startRedisProxy(`${net}.1`, 100);
     try {
-      await startWorker(true, proxy.port);
+      // A lock of its default length: 200 ms round trips under load must not cost it its jobs.
+      await startWorker(true, proxy.port, { WF_JOB_LOCK_MS: "30000" });
       const ids = await Promise.all(Array.from({ length: 200 }, (_, i) => create("pipe.source", { value: `v${i}` })));
       const finals = await Promise.all(ids.map((taskId) => finished(taskId, 120_000)));
       expect(finals.filter((final) => final.status !== "completed")).toEqual([]);
