@@ -18,14 +18,17 @@ async function settle(deps: GatewayDeps, start: AbandonedStart): Promise<void> {
   const { view, taskName, jobId, reason } = start;
   if (start.newTask) {
     // Nothing of the task existed before: leave nothing (a job that was added after all finds
-    // its node gone and does not run).
-    await deps.store.deleteWorkflowState(view.workflow_id);
+    // its node gone and does not run). Unless the task is no longer this start's: a client that
+    // retried its create (same task id) while this was being settled in the background may have
+    // been answered for a task of its own, which must not be deleted under it.
+    const stored = await deps.store.getNodeState(view.workflow_id, taskName);
+    if (!stored || stored.stages[taskName]?.["job_id"] === jobId) await deps.store.deleteWorkflowState(view.workflow_id);
     await deps.queues.removeJob(taskName, jobId);
     return;
   }
   // FAILED first: a worker that already took the job then finds its node final and skips it, or
-  // has its result refused by the status rule.
-  await deps.store.updateWorkflowState(failedNodeView(view, taskName, reason));
+  // has its result refused by the status rule. Only this start's attempt: a newer one is kept.
+  await deps.store.updateWorkflowState(failedNodeView(view, taskName, reason), { attempt: jobId });
   // The enqueue may have reached Redis even though it reported a failure.
   if (!(await deps.queues.removeJob(taskName, jobId))) {
     await deps.redis.publish(deps.store.keys.cancelChannel, JSON.stringify({ task_id: view.workflow_id, task_name: taskName }));
