@@ -72,14 +72,32 @@ describe("POST /v1/tasks", () => {
   it("answers pending with reuse_info for a node already queued or running", async () => {
     for (const [status, state] of [["PENDING", "pending"], ["IN_PROGRESS", "running"]] as const) {
       const taskId = newId();
-      await setStage(taskId, status);
+      // A real start: the node's job waits in its queue (no worker takes it here).
+      expect((await post("/v1/tasks", createBody(taskId))).statusCode).toBe(200);
+      const queued = await h.nodeView(taskId);
+      const jobId = queued.stages["ffmpeg.extract_audio"]?.["job_id"];
+      if (status === "IN_PROGRESS") {
+        await h.store.updateWorkflowState({ ...queued, status: "running", stages: { "ffmpeg.extract_audio": { ...queued.stages["ffmpeg.extract_audio"], status } } });
+      }
       const stored = await h.store.getNodeState(taskId, "ffmpeg.extract_audio");
       const body = (await post("/v1/tasks", createBody(taskId))).json();
       expect(body).toMatchObject({
         status: "pending",
         reuse_info: { reuse_hit: true, task_name: "ffmpeg.extract_audio", source: "redis", cached_at: stored?.updated_at, state },
       });
+      expect((await h.nodeView(taskId)).stages["ffmpeg.extract_audio"]?.["job_id"]).toBe(jobId);
     }
+  });
+
+  it("starts again a node that reads pending but has no job (its start failed, or its job was lost)", async () => {
+    const taskId = newId();
+    await setStage(taskId, "PENDING");
+    const body = (await post("/v1/tasks", createBody(taskId))).json();
+    expect(body).toMatchObject({ status: "pending", message: "task is queued" });
+    expect(body.reuse_info).toBeUndefined();
+    const jobId = (await h.nodeView(taskId)).stages["ffmpeg.extract_audio"]?.["job_id"];
+    expect(typeof jobId).toBe("string");
+    expect(await h.ffmpegQueue.getJob(String(jobId))).toBeTruthy();
   });
 
   it("re-runs a failed node as a new attempt", async () => {

@@ -16,6 +16,12 @@ function reuseInfo(taskName: string, node: WorkflowContext | null, task: Workflo
   return { reuse_hit: true as const, task_name: taskName, source: "redis" as const, cached_at: cachedAt };
 }
 
+/** Whether a node's job is still in its queue to run (waiting, delayed, active, …), not gone or ended. */
+async function hasLiveJob(deps: GatewayDeps, taskName: string, jobId: string): Promise<boolean> {
+  const job = await deps.queues.jobStatus(taskName, jobId);
+  return job !== undefined && job.state !== "failed" && job.state !== "completed";
+}
+
 /** `POST /v1/tasks`: reuse a finished or running node, or write it as pending and enqueue it. */
 export function registerCreateTask(app: ZodApp, deps: GatewayDeps): void {
   app.post(
@@ -65,7 +71,11 @@ export function registerCreateTask(app: ZodApp, deps: GatewayDeps): void {
           result: buildSingleNodeResult(taskName, stage),
         };
       }
-      if (existing && (stage?.status === "PENDING" || stage?.status === "IN_PROGRESS")) {
+      // A node pending or running without a job is not under way: its start failed (and is being
+      // undone) or its job was lost; it is started again rather than reported as queued.
+      const jobId = typeof stage?.["job_id"] === "string" ? stage["job_id"] : undefined;
+      const underWay = (stage?.status === "PENDING" || stage?.status === "IN_PROGRESS") && jobId !== undefined && (await hasLiveJob(deps, taskName, jobId));
+      if (existing && stage && underWay) {
         const view = await deps.store.getNodeState(taskId, taskName);
         const state = stage.status === "PENDING" ? ("pending" as const) : ("running" as const);
         return {
