@@ -29,7 +29,7 @@ export function acknowledgeReplicatedWrites(app: ZodApp, redis: RedisConnection,
     let acknowledged = 0;
     let reason = "";
     try {
-      acknowledged = Number(await (redis as unknown as { wait(replicas: number, timeout: number): Promise<number> }).wait(options.replicas, options.timeoutMs));
+      acknowledged = Number(await redis.wait(options.replicas, options.timeoutMs));
       // WAIT speaks for its own connection's writes only: a reconnect during the request (a
       // failover) leaves the writes sent before it unvouched for.
       if (connectionEpoch(redis) !== startEpochs.get(request)) {
