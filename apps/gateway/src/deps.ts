@@ -74,6 +74,11 @@ export interface EventStreamOptions {
   keepAliveMs?: number;
   /** How long a stream waits for callbacks once every node is final. Default 120 s. */
   callbackWaitMs?: number;
+  /**
+   * How long an open stream rides out Redis refusing or out of reach (a failover, a restart)
+   * before it ends with `event: end` `{reason: "error"}`. Default 30 s.
+   */
+  storeOutageMs?: number;
 }
 
 /** The Fastify instance type the routes are written against (zod schemas as types). */

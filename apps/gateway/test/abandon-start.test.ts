@@ -29,8 +29,29 @@ async function createdWith(video: string) {
 describe("abandoning a start", () => {
   it("removes the task it created", async () => {
     const { taskId, view, jobId } = await createdWith("https://example.com/a.mp4");
+    // As after an enqueue that did not reach Redis: no job.
+    expect(await h.queues.removeJob("ffmpeg.extract_audio", jobId)).toBe(true);
     await abandonStart(deps(), { view, taskName: "ffmpeg.extract_audio", jobId, reason: "queue down", newTask: true }, h.app.log);
     expect(await h.store.getWorkflowState(taskId)).toBeNull();
+  });
+
+  it("keeps a start whose job reached its queue after all (the enqueue's reply was lost)", async () => {
+    // A client that retried its create was told the node is queued: it must stay so.
+    const { taskId, view, jobId } = await createdWith("https://example.com/c.mp4");
+    await abandonStart(deps(), { view, taskName: "ffmpeg.extract_audio", jobId, reason: "queue down", newTask: true }, h.app.log);
+    expect((await h.store.getWorkflowState(taskId))?.stages["ffmpeg.extract_audio"]).toMatchObject({ status: "PENDING", job_id: jobId });
+    expect((await h.queues.jobStatus("ffmpeg.extract_audio", jobId))?.state).toBeDefined();
+    await abandonStart(deps(), { view, taskName: "ffmpeg.extract_audio", jobId, reason: "queue down", newTask: false }, h.app.log);
+    expect((await h.store.getWorkflowState(taskId))?.stages["ffmpeg.extract_audio"]?.status).toBe("PENDING");
+  });
+
+  it("leaves a task whose node ran, although its job is gone from the queue", async () => {
+    const { taskId, view, jobId } = await createdWith("https://example.com/d.mp4");
+    await h.queues.removeJob("ffmpeg.extract_audio", jobId);
+    const stage = view.stages["ffmpeg.extract_audio"];
+    await h.store.updateWorkflowState({ ...view, stages: { "ffmpeg.extract_audio": { ...stage, status: "SUCCESS" } } }, { attempt: jobId });
+    await abandonStart(deps(), { view, taskName: "ffmpeg.extract_audio", jobId, reason: "queue down", newTask: true }, h.app.log);
+    expect((await h.store.getWorkflowState(taskId))?.stages["ffmpeg.extract_audio"]?.status).toBe("SUCCESS");
   });
 
   it("leaves a task that a later create of the same id owns now", async () => {

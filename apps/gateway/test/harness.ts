@@ -33,7 +33,7 @@ export interface Harness {
 
 export async function startHarness(
   redisUrl: string,
-  options: { callbackPolicy?: UrlPolicy; callbackBackoffMs?: number; reconcileGraceMs?: number; queueRedisUrl?: string; inputRoots?: (sharedRoot: string) => string[]; replication?: { replicas: number; timeoutMs: number } } = {},
+  options: { callbackPolicy?: UrlPolicy; callbackBackoffMs?: number; reconcileGraceMs?: number; queueRedisUrl?: string; inputRoots?: (sharedRoot: string) => string[]; replication?: { replicas: number; timeoutMs: number }; events?: { storeOutageMs?: number } } = {},
 ): Promise<Harness> {
   const redis = createFailFastRedis(redisUrl);
   redis.on("error", () => undefined);
@@ -59,7 +59,7 @@ export async function startHarness(
   const ffmpegQueue = new Queue("ffmpeg_queue", { connection: redis.duplicate({ maxRetriesPerRequest: null }), prefix });
   const reconcileGraceMs = options.reconcileGraceMs ?? 30_000;
   const inputRoots = options.inputRoots?.(sharedRoot);
-  const app = await buildApp({ store, queues, redis, sharedRoot, inputRoots, nodes, callbackPolicy, metrics, active, reconcileGraceMs, ...(options.replication ? { replication: options.replication } : {}) }, { bodyLimit: 64 * 1024 });
+  const app = await buildApp({ store, queues, redis, sharedRoot, inputRoots, nodes, callbackPolicy, metrics, active, reconcileGraceMs, ...(options.replication ? { replication: options.replication } : {}), ...(options.events ? { events: options.events } : {}) }, { bodyLimit: 64 * 1024 });
   await app.ready();
   return {
     app,

@@ -126,7 +126,7 @@ describe("reconciler: no node stays pending or running without a live job", () =
 });
 
 describe("create is all or nothing", () => {
-  it("when the enqueue fails: 503, a new task leaves nothing, a node added to a task ends FAILED, and no job", async () => {
+  it("when the enqueue fails: 503; once the queue answers again, a new task leaves nothing, a node added to a task ends FAILED, and no job", async () => {
     // The queues live on a Redis of their own, which goes away; the state Redis stays up.
     const queueServer = await startRedisServer();
     const broken = await startHarness(inject("redisUrl"), { queueRedisUrl: queueServer.url });
@@ -138,29 +138,26 @@ describe("create is all or nothing", () => {
       const refused = await broken.app.inject({ method: "POST", url: "/v1/tasks", payload: { task_name: "ffmpeg.extract_audio", task_id: fresh, input_data: { video_path: "/in.mp4" } } });
       expect(refused.statusCode).toBe(503);
       expect(refused.json().error.code).toBe("QUEUE_UNAVAILABLE");
-      expect(await broken.store.getWorkflowState(fresh)).toBeNull();
 
       const taskId = `task-${randomUUID()}`;
       await broken.store.createWorkflowState({ workflow_id: taskId, input_params: { task_name: "other.node" }, stages: { "other.node": { status: "SUCCESS" } } });
       const response = await broken.app.inject({ method: "POST", url: "/v1/tasks", payload: { task_name: "ffmpeg.extract_audio", task_id: taskId, input_data: { video_path: "/in.mp4" } } });
       expect(response.statusCode).toBe(503);
       expect(response.json().error.code).toBe("QUEUE_UNAVAILABLE");
-      const stage = (await broken.store.getWorkflowState(taskId))?.stages["ffmpeg.extract_audio"];
-      expect(stage?.status).toBe("FAILED");
-      expect(stage?.error).toMatch(/could not enqueue/);
-      // Resubmitting is not answered "already queued": it runs again.
+      const jobId = (await broken.store.getWorkflowState(taskId))?.stages["ffmpeg.extract_audio"]?.["job_id"] as string;
+      // Resubmitting is not answered "already queued".
       const retry = await broken.app.inject({ method: "POST", url: "/v1/tasks", payload: { task_name: "ffmpeg.extract_audio", task_id: taskId, input_data: { video_path: "/in.mp4" } } });
       expect(retry.json().error.code).toBe("QUEUE_UNAVAILABLE");
-      // Nothing reached the queue: no job can run the 503'd node later.
+      // Whether a job reached the queue is asked of the queue itself: undone once it answers.
       await queueServer.start();
-      const job = await waitFor(async () => {
-        try {
-          return { found: await broken.queues.jobStatus("ffmpeg.extract_audio", stage?.["job_id"] as string) };
-        } catch {
-          return undefined; // still reconnecting
-        }
-      }, 10_000, "the queue connection to come back");
-      expect(job.found).toBeUndefined();
+      await waitFor(async () => ((await broken.store.getWorkflowState(fresh)) === null ? true : undefined), 15_000, "the new task to be removed");
+      const stage = await waitFor(async () => {
+        const found = (await broken.store.getWorkflowState(taskId))?.stages["ffmpeg.extract_audio"];
+        return found?.status === "FAILED" ? found : undefined;
+      }, 15_000, "the added node to end FAILED");
+      expect(stage.error).toMatch(/could not enqueue/);
+      // Nothing reached the queue: no job can run the 503'd node later.
+      expect(await broken.queues.jobStatus("ffmpeg.extract_audio", jobId)).toBeUndefined();
     } finally {
       await broken.close();
       await queueServer.stop();

@@ -2,8 +2,8 @@ import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createStateStore } from "@wf/state-redis";
-import { startRedisServer, waitFor, type RedisServerHandle } from "@wf/testing";
+import { createResourceLeases, createStateStore } from "@wf/state-redis";
+import { freePort, startRedisServer, waitFor, type RedisServerHandle } from "@wf/testing";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { pino } from "pino";
@@ -20,6 +20,7 @@ let worker: RunningWorker;
 let root: string;
 let abortedAt: number | undefined;
 const LEASE_MS = 1_000;
+const scope = `host-${randomUUID().slice(0, 8)}`;
 
 const gpuNode = defineNode({
   name: "gpu.hold",
@@ -34,6 +35,8 @@ const gpuNode = defineNode({
     }),
 });
 
+const briefGpuNode = defineNode({ name: "gpu.brief", input: z.object({}), resources: ["gpu"], run: async () => ({ ran: true }) });
+
 beforeAll(async () => {
   server = await startRedisServer({ args: ["--appendonly", "yes", "--appendfsync", "always"] });
   redis = new Redis(server.url, { maxRetriesPerRequest: null });
@@ -43,12 +46,12 @@ beforeAll(async () => {
   queue = new Queue("gpu_queue", { connection: redis.duplicate(), prefix });
   queue.on("error", () => undefined);
   worker = await startWorker({
-    nodes: [gpuNode],
+    nodes: [gpuNode, briefGpuNode],
     redis,
     sharedRoot: root,
     queuePrefix: prefix,
     resources: [{ kind: "gpu", name: "gpu:0", slots: 1 }],
-    resourceScope: `host-${randomUUID().slice(0, 8)}`,
+    resourceScope: scope,
     resourceLeaseMs: LEASE_MS,
     logger: pino({ level: "silent" }),
   });
@@ -81,5 +84,30 @@ describe("a resource holder cut off from Redis", () => {
       return found?.status === "FAILED" ? found : undefined;
     }, 20_000, "the node's FAILED write");
     expect(stage.error).toMatch(/ran out without renewal \(Redis unreachable, or the process was frozen\); stopped so as not to run beside the next holder/);
+  }, 40_000);
+});
+
+describe("a node waiting for a resource while Redis refuses writes", () => {
+  // The worker's connection waits out a Redis that is down; a demoted one (a failover: the
+  // client still reaches the old master, now a replica) answers READONLY instead, which the wait
+  // must outlast.
+  it("keeps its wait while Redis answers READONLY and takes the slot after", async () => {
+    const store = createStateStore({ redis });
+    // Someone else holds the only slot for 4 s (Redis's clock, which runs on while it is away).
+    const leases = createResourceLeases({ redis });
+    const info = { task_id: "task-other", task_name: "gpu.other", worker: "test", since: new Date().toISOString() };
+    expect((await leases.acquire(`${scope}/gpu:0`, "test-holder", { slots: 1, leaseMs: 4_000, waiterTtlMs: 5_000, info })).acquired).toBe(true);
+    const { taskId } = await enqueueNode(store, queue, "gpu.brief", {});
+    await waitFor(async () => ((await store.getWorkflowState(taskId))?.stages["gpu.brief"]?.["waiting_for_resource"] === "gpu" ? true : undefined), 10_000, "the node to wait for the GPU");
+    // A replica of a master that is not there: it keeps its data and refuses writes.
+    await redis.replicaof("127.0.0.1", await freePort());
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    await redis.replicaof("NO", "ONE");
+    const stage = await waitFor(async () => {
+      const found = (await store.getWorkflowState(taskId).catch(() => null))?.stages["gpu.brief"];
+      return found && found.status !== "IN_PROGRESS" && found.status !== "PENDING" ? found : undefined;
+    }, 20_000, "the node to end");
+    expect({ status: stage.status, error: stage.error ?? null }).toEqual({ status: "SUCCESS", error: null });
+    expect(stage["resources"]).toEqual([`${scope}/gpu:0`]);
   }, 40_000);
 });

@@ -31,7 +31,10 @@ export interface EventsOptions {
   reconnects?: number;
 }
 
-/** Why the stream ended: every node final (`finished`) or the task deleted (`deleted`). */
+/**
+ * Why the stream ended: every node final (`finished`), the task deleted (`deleted`), or the
+ * gateway lost Redis for longer than it waits and every reconnection ended the same way (`error`).
+ */
 export type StreamEnd = "finished" | "deleted" | "error";
 
 async function* readMessages(body: ReadableStream<Uint8Array>): AsyncGenerator<EventSourceMessage> {
@@ -54,7 +57,8 @@ async function* readMessages(body: ReadableStream<Uint8Array>): AsyncGenerator<E
 
 /**
  * Follows `GET /v1/tasks/:id/events`: yields each node event until the gateway ends the stream
- * (returns why), reconnecting with `Last-Event-ID` when the connection drops.
+ * (returns why), reconnecting with `Last-Event-ID` when the connection drops or the gateway
+ * ends it with `error`.
  */
 export async function* followEvents(
   open: (lastEventId: string | undefined, signal: AbortSignal | undefined) => Promise<Response>,
@@ -67,7 +71,12 @@ export async function* followEvents(
     if (!response.ok || !response.body) throw await errorOfResponse(response);
     try {
       for await (const message of readMessages(response.body)) {
-        if (message.event === "end") return ((JSON.parse(message.data) as { reason?: StreamEnd }).reason ?? "finished");
+        if (message.event === "end") {
+          const reason = (JSON.parse(message.data) as { reason?: StreamEnd }).reason ?? "finished";
+          // The gateway gave up on Redis (away longer than it waits): resume like after a drop.
+          if (reason === "error" && reconnects > 0) break;
+          return reason;
+        }
         if (message.id) lastEventId = message.id;
         yield { id: message.id ?? null, event: JSON.parse(message.data) as TaskEvent };
       }

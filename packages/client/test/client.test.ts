@@ -22,6 +22,7 @@ const event = (taskName: string, type: TaskEvent["type"], status: TaskEvent["sta
 let server: Server;
 let base: string;
 const seenLastEventIds: (string | undefined)[] = [];
+const seenOutageIds: (string | undefined)[] = [];
 
 function handle(req: IncomingMessage, res: ServerResponse): void {
   const url = req.url ?? "";
@@ -39,6 +40,18 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
     } else {
       res.write(": keep-alive\n\n");
       res.write(`id: 3-0\ndata: ${JSON.stringify(event("a.one", "succeeded", "SUCCESS"))}\n\n`);
+      res.end(`event: end\ndata: {"reason":"finished"}\n\n`);
+    }
+  } else if (url === "/v1/tasks/task-outage/events") {
+    // The gateway lost Redis on the first connection and says so; the second one ends the task.
+    const lastEventId = req.headers["last-event-id"] as string | undefined;
+    seenOutageIds.push(lastEventId);
+    res.writeHead(200, { "content-type": "text/event-stream" });
+    if (lastEventId === undefined) {
+      res.write(`id: 1-0\ndata: ${JSON.stringify(event("a.one", "running", "IN_PROGRESS"))}\n\n`);
+      res.end(`: waiting for redis\n\nevent: end\ndata: {"reason":"error"}\n\n`);
+    } else {
+      res.write(`id: 2-0\ndata: ${JSON.stringify(event("a.one", "succeeded", "SUCCESS"))}\n\n`);
       res.end(`event: end\ndata: {"reason":"finished"}\n\n`);
     }
   } else if (url === "/v1/tasks/task-slow/events") {
@@ -82,6 +95,22 @@ describe("@wf/client", () => {
     expect(received).toEqual(["1-0", "2-0", "3-0"]);
     expect(next.value).toBe("finished");
     expect(seenLastEventIds).toEqual([undefined, "2-0"]);
+  });
+
+  it("resumes after the gateway ends a stream with error (Redis away too long), and only then gives up", async () => {
+    const client = createWfClient({ baseUrl: base });
+    const received: string[] = [];
+    const stream = client.events("task-outage");
+    let next = await stream.next();
+    for (; !next.done; next = await stream.next()) received.push(next.value.event.status);
+    expect(received).toEqual(["IN_PROGRESS", "SUCCESS"]);
+    expect(next.value).toBe("finished");
+    expect(seenOutageIds).toEqual([undefined, "1-0"]);
+    // With no reconnection left, the error is the end.
+    const once = client.events("task-outage", { reconnects: 0 });
+    let last = await once.next();
+    while (!last.done) last = await once.next();
+    expect(last.value).toBe("error");
   });
 
   it("waitFor gives up with WfTimeoutError after timeoutMs", async () => {

@@ -6,7 +6,7 @@ import type { RedisConnection } from "./types.js";
 export type ConnectionMode =
   /** Commands fail at once (no offline queue, 1 s timeouts): for request handlers that must answer 503. */
   | "fail-fast"
-  /** Commands wait for the connection to come back: for workers, and required by BullMQ workers. */
+  /** Commands wait for the connection to come back (on a Cluster, through a failover for up to 30 s): for workers, and required by BullMQ workers. */
   | "patient"
   /**
    * A connection of its own that one reader blocks (`XREAD BLOCK`): commands wait for the
@@ -38,6 +38,14 @@ export interface ConnectOptions {
   sentinel?: SentinelOptions | undefined;
   mode: ConnectionMode;
 }
+
+/**
+ * How long a patient Cluster connection carries a command through a failover: its master's
+ * connection closes, then the slot answers CLUSTERDOWN until a replica takes over
+ * (`cluster-node-timeout`, 15 s by default, plus the election). ioredis's defaults give up after
+ * 16 tries 100 ms apart, shorter than any failover; these try for 30 s.
+ */
+const PATIENT_REDIRECTIONS = { maxRedirections: 120, retryDelayOnFailover: 250, retryDelayOnClusterDown: 250, retryDelayOnTryAgain: 250 } as const;
 
 /**
  * Opens an ioredis client or Cluster for `url` (`redis://[user:password@]host:port[/db]`).
@@ -81,6 +89,7 @@ export function connectRedis(url: string, options: ConnectOptions): RedisConnect
   return new Cluster([{ host: parsed.hostname, port: Number(parsed.port || 6379) }], {
     enableOfflineQueue: offlineQueue,
     clusterRetryStrategy: retryStrategy,
+    ...(failFast ? {} : PATIENT_REDIRECTIONS),
     redisOptions: {
       ...perNode,
       ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}),

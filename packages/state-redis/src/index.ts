@@ -7,6 +7,7 @@ export { CorruptIndexError, StoreConfigError, StoreFullError, StoreUnavailableEr
 export { probeStoreHealth, type StoreHealth } from "./health.js";
 export type {
   CorruptNodeEvent,
+  DeleteOptions,
   ListTasksOptions,
   ReadStrategy,
   RedisConnection,

@@ -10,7 +10,7 @@ import { addToListings, parseListingCursor, readListingPage, removeFromListings 
 import { buildNodeView, eventOfView, withStageInput } from "./node-view.js";
 import { getExisting, scanKeys, unlinkAll } from "./scan.js";
 import { createWriteCoalescer } from "./write-coalescing.js";
-import type { StateStore, StateStoreOptions, WriteManyOptions, WriteOptions, WriteResult } from "./types.js";
+import type { DeleteOptions, StateStore, StateStoreOptions, WriteManyOptions, WriteOptions, WriteResult } from "./types.js";
 
 /** Default TTL of node keys: one day. */
 export const DEFAULT_TTL_SECONDS = 86_400;
@@ -106,10 +106,12 @@ export function createStateStore(options: StateStoreOptions): StateStore {
     return found.flatMap((key, i) => (values[i] == null ? [] : [key, values[i] as string]));
   }
 
-  async function removeTask(taskId: string): Promise<number> {
+  async function removeTask(taskId: string, ifPending?: DeleteOptions["ifPending"]): Promise<number> {
     // Listing entries are left to readers, which skip and unlist tasks that are gone: a delete
     // stays one command.
-    const [removed, indexWasCorrupt] = await commands.deleteTask(keys.indexKey(taskId), keys.ownerKey(taskId), keys.eventsKey(taskId), keys.pipelineKey(taskId), keys.nodeKeyPrefix(taskId));
+    const guard: [] | [string, string] = ifPending ? [ifPending.taskName, ifPending.jobId] : [];
+    const [removed, indexWasCorrupt] = await commands.deleteTask(keys.indexKey(taskId), keys.ownerKey(taskId), keys.eventsKey(taskId), keys.pipelineKey(taskId), keys.nodeKeyPrefix(taskId), ...guard);
+    if (removed < 0) return 0;
     let total = removed;
     // Keys that no index lists (compatibility mode, or a corrupt index) are found by SCAN.
     if (scanMode || indexWasCorrupt !== 0) total += await unlinkAll(redis, await scanKeys(redis, keys.nodeScanPattern(taskId), scanCount));
@@ -233,9 +235,9 @@ export function createStateStore(options: StateStoreOptions): StateStore {
       }
       return raw === null ? null : (decodeViews(taskId, [key, raw])[0] ?? null);
     },
-    async deleteWorkflowState(taskId) {
+    async deleteWorkflowState(taskId, deleteOptions = {}) {
       coalesce();
-      return guarded(removeTask(taskId), "delete");
+      return guarded(removeTask(taskId, deleteOptions.ifPending), "delete");
     },
     async listTasks(listOptions) {
       const cursor = listOptions.cursor ? parseListingCursor(listOptions.cursor) : null;

@@ -70,6 +70,12 @@ export interface ListTasksOptions {
   limit: number;
 }
 
+/** Options of {@link StateStore.deleteWorkflowState}. */
+export interface DeleteOptions {
+  /** Delete only while this node is still `PENDING` in this attempt (its `job_id`): nothing ran it. */
+  ifPending?: { taskName: string; jobId: string };
+}
+
 /** Options of a single write. */
 export interface WriteOptions {
   /**
@@ -166,8 +172,10 @@ export interface StateStore {
   /**
    * Removes every key of the task (node keys, index, owner, events); returns how many node keys
    * it removed. Its listing entries stay until a reader unlists them ({@link StateStore.listTasks}).
+   * With `ifPending`, removes nothing (and returns 0) unless that node is still pending in that
+   * attempt: checked and deleted in one script.
    */
-  deleteWorkflowState(taskId: string): Promise<number>;
+  deleteWorkflowState(taskId: string, options?: DeleteOptions): Promise<number>;
   /**
    * A page of tasks, newest first, from the listing kept with task creations (see
    * `KeySpace.taskListing`). A listed task may be gone (expired, or deleted by a writer that does

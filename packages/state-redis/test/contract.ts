@@ -214,6 +214,32 @@ export function describeStoreContract(
       expect(await store.deleteWorkflowState(base)).toBe(0);
     });
 
+    it("delete ifPending removes the task only while that node is still pending in that attempt", async () => {
+      const store = storeFor();
+      const pending = (taskId: string, jobId: string, status = "PENDING") => {
+        const context = buildContext(taskId, "ffmpeg.extract_audio", status);
+        return { ...context, stages: { "ffmpeg.extract_audio": { status, output: null, error: null, job_id: jobId } } };
+      };
+      const guard = (jobId: string) => ({ ifPending: { taskName: "ffmpeg.extract_audio", jobId } });
+      const taskId = uniqueTaskId();
+      await store.createWorkflowState(pending(taskId, `${taskId}.a`));
+      await store.createWorkflowState(buildContext(taskId, "faster_whisper.transcribe"));
+      // Another attempt, or another node's name, removes nothing.
+      expect(await store.deleteWorkflowState(taskId, guard(`${taskId}.b`))).toBe(0);
+      expect(await store.deleteWorkflowState(taskId, { ifPending: { taskName: "faster_whisper.transcribe", jobId: `${taskId}.a` } })).toBe(0);
+      // The attempt ran (its worker wrote IN_PROGRESS): nothing removed either.
+      await store.updateWorkflowState(pending(taskId, `${taskId}.a`, "IN_PROGRESS"));
+      expect(await store.deleteWorkflowState(taskId, guard(`${taskId}.a`))).toBe(0);
+      expect(Object.keys((await store.getWorkflowState(taskId))?.stages ?? {})).toHaveLength(2);
+      // Still pending in that attempt: the whole task goes.
+      const other = uniqueTaskId();
+      await store.createWorkflowState(pending(other, `${other}.a`));
+      await store.createWorkflowState(buildContext(other, "faster_whisper.transcribe"));
+      expect(await store.deleteWorkflowState(other, guard(`${other}.a`))).toBe(2);
+      expect(await store.getWorkflowState(other)).toBeNull();
+      expect(await store.deleteWorkflowState(uniqueTaskId(), guard("none"))).toBe(0);
+    });
+
     it.each(["a:node:b", "a*", "a?", "[a]", "a b", "", "a/b", "x".repeat(129)])(
       "refuses the hostile task id %j everywhere with INVALID_TASK_ID",
       async (id) => {

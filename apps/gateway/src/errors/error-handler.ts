@@ -1,4 +1,5 @@
 import { WfError } from "@wf/context";
+import { isOutOfMemoryReply, isTransientStoreError } from "@wf/state-redis";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 import { ApiError } from "./api-error.js";
@@ -93,6 +94,9 @@ function toErrorResponse(error: FastifyError | Error): { status: number; body: E
   if (status !== undefined && status >= 400 && status < 500) {
     return { status, body: errorBody("BAD_REQUEST", error.message) };
   }
+  // A Redis failure that reached here unwrapped (a BullMQ call, say) is still a Redis failure.
+  if (isOutOfMemoryReply(error)) return { status: 503, body: errorBody("STORE_FULL", "Redis is out of memory; nothing was stored, retry once it has room") };
+  if (isTransientStoreError(error)) return { status: 503, body: errorBody("STORE_UNAVAILABLE", "Redis is unreachable; retry shortly") };
   return { status: 500, body: errorBody("INTERNAL_ERROR", "internal error") };
 }
 

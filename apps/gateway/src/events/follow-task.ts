@@ -1,5 +1,6 @@
 import { isTerminalStageStatus, taskEventOfStage, type StageStatus, type TaskEvent, type WorkflowContext } from "@wf/context";
-import type { RedisConnection, StateStore } from "@wf/state-redis";
+import { setTimeout as sleep } from "node:timers/promises";
+import { isTransientStoreError, type RedisConnection, type StateStore } from "@wf/state-redis";
 import type { SseWriter } from "./sse.js";
 
 /** Why a stream of task events ended. */
@@ -19,6 +20,30 @@ export interface FollowOptions {
   blockMs: number;
   /** How long to wait for callbacks once every node is final. */
   callbackWaitMs: number;
+  /**
+   * How long the stream rides out Redis refusing or out of reach (a failover, a restart) before it
+   * ends with an error; keep-alive comments go out meanwhile.
+   */
+  storeOutageMs: number;
+}
+
+/** How often a stream tries Redis again while it is away. */
+const OUTAGE_RETRY_MS = 500;
+
+/**
+ * Runs a store call of an open stream, trying again while Redis is away for up to
+ * `storeOutageMs`: the client keeps its stream through a failover instead of reconnecting.
+ */
+async function outlastOutage<T>(call: () => Promise<T>, options: FollowOptions): Promise<T> {
+  for (const since = Date.now(); ; ) {
+    try {
+      return await call();
+    } catch (error) {
+      if (options.signal.aborted || !isTransientStoreError(error) || Date.now() - since >= options.storeOutageMs) throw error;
+      options.sse.comment("waiting for redis");
+      await sleep(OUTAGE_RETRY_MS, undefined, { signal: options.signal }).catch(() => undefined);
+    }
+  }
 }
 
 /** The current state of every node of a task, as events (the start of a fresh stream). */
@@ -81,15 +106,15 @@ export async function followTask(options: FollowOptions): Promise<FollowEnd> {
   while (!signal.aborted) {
     if ([...statuses.values()].every(isTerminalStageStatus)) {
       finalSince ??= Date.now();
-      if (Date.now() - finalSince >= options.callbackWaitMs || (await callbacksSettled(store, taskId, statuses.keys()))) return "finished";
+      if (Date.now() - finalSince >= options.callbackWaitMs || (await outlastOutage(() => callbacksSettled(store, taskId, statuses.keys()), options))) return "finished";
     }
-    const events = await store.waitForTaskEvents(connection, taskId, after, options.blockMs).catch((error: unknown) => {
+    const events = await outlastOutage(() => store.waitForTaskEvents(connection, taskId, after, options.blockMs), options).catch((error: unknown) => {
       if (signal.aborted) return [];
       throw error;
     });
     if (signal.aborted) break;
     if (events.length === 0) {
-      if (!(await store.getWorkflowState(taskId))) return "deleted";
+      if (!(await outlastOutage(() => store.getWorkflowState(taskId), options))) return "deleted";
       sse.comment("keep-alive");
     }
     for (const { id, event } of events) {

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { buildSingleNodeResult, maskSecretsInText, type WorkflowContext } from "@wf/context";
 import type { GatewayDeps, ZodApp } from "../deps.js";
 import { canSee } from "../auth/principal.js";
-import { taskNotFound } from "../errors/api-error.js";
+import { ApiError, taskNotFound } from "../errors/api-error.js";
 import { idempotent } from "../idempotency/idempotency.js";
 import { CreateTaskBodySchema, CreateTaskResponseSchema, ErrorResponseSchema, commonErrors } from "../schemas/tasks.js";
 import { ownerForCheck } from "../tasks/require-task.js";
@@ -18,7 +18,9 @@ function reuseInfo(taskName: string, node: WorkflowContext | null, task: Workflo
 
 /** Whether a node's job is still in its queue to run (waiting, delayed, active, …), not gone or ended. */
 async function hasLiveJob(deps: GatewayDeps, taskName: string, jobId: string): Promise<boolean> {
-  const job = await deps.queues.jobStatus(taskName, jobId);
+  const job = await deps.queues.jobStatus(taskName, jobId).catch(() => {
+    throw new ApiError(503, "QUEUE_UNAVAILABLE", "could not look up the node's job; the queue is unavailable");
+  });
   return job !== undefined && job.state !== "failed" && job.state !== "completed";
 }
 

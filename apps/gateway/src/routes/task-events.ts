@@ -43,6 +43,8 @@ export function registerTaskEvents(app: ZodApp, deps: GatewayDeps): void {
           "(type created | running | succeeded | failed | cancelled | callback). The stream ends with",
           "`event: end` (data {reason: finished | deleted}) once every node is final and its callback",
           "settled. Send Last-Event-ID to resume after an event instead of starting from the current state.",
+          "The stream rides out Redis being away (a failover, a restart) for up to 30 s, with `: waiting for redis`",
+          "comments; longer, it ends with `event: end` (data {reason: error}): reconnect with Last-Event-ID.",
         ].join(" "),
         tags: ["tasks"],
         params: TaskParamsSchema,
@@ -91,6 +93,7 @@ export function registerTaskEvents(app: ZodApp, deps: GatewayDeps): void {
           signal: controller.signal,
           blockMs: deps.events?.keepAliveMs ?? 15_000,
           callbackWaitMs: deps.events?.callbackWaitMs ?? 120_000,
+          storeOutageMs: deps.events?.storeOutageMs ?? 30_000,
         });
         if (end !== "left") sse.send({ reason: end }, { event: "end" });
       } catch (error) {

@@ -16,20 +16,24 @@ const RETRY_DELAYS_MS = [1_000, 2_000, 4_000, 8_000, 16_000, 32_000];
 
 async function settle(deps: GatewayDeps, start: AbandonedStart): Promise<void> {
   const { view, taskName, jobId, reason } = start;
+  // The enqueue may have reached Redis although it reported a failure (its reply lost or late
+  // in a restart or failover): the start then went through, and a client that retried its create
+  // may have been told the node is queued. Nothing to undo. (Asked over the connection the
+  // enqueue used, after it: an enqueue resent on reconnecting has landed by now.)
+  if (await deps.queues.jobStatus(taskName, jobId)) return;
   if (start.newTask) {
-    // Nothing of the task existed before: leave nothing (a job that was added after all finds
-    // its node gone and does not run). Unless the task is no longer this start's: a client that
-    // retried its create (same task id) while this was being settled in the background may have
-    // been answered for a task of its own, which must not be deleted under it.
-    const stored = await deps.store.getNodeState(view.workflow_id, taskName);
-    if (!stored || stored.stages[taskName]?.["job_id"] === jobId) await deps.store.deleteWorkflowState(view.workflow_id);
-    await deps.queues.removeJob(taskName, jobId);
-    return;
+    // Nothing of the task existed before: leave nothing. Unless the task is no longer this
+    // start's: a client that retried its create (same task id) while this was being settled may
+    // have been answered for a start of its own, which must not be deleted under it; and a job
+    // that ran (and is gone from its queue) leaves its node past PENDING. Checked and deleted in
+    // one script.
+    await deps.store.deleteWorkflowState(view.workflow_id, { ifPending: { taskName, jobId } });
+  } else {
+    // Only this start's attempt: a newer one is kept.
+    await deps.store.updateWorkflowState(failedNodeView(view, taskName, reason), { attempt: jobId });
   }
-  // FAILED first: a worker that already took the job then finds its node final and skips it, or
-  // has its result refused by the status rule. Only this start's attempt: a newer one is kept.
-  await deps.store.updateWorkflowState(failedNodeView(view, taskName, reason), { attempt: jobId });
-  // The enqueue may have reached Redis even though it reported a failure.
+  // An enqueue resent over another connection (after a failover) could still land: a job found
+  // now is removed (or, taken by a worker, cancelled; its node is final or gone).
   if (!(await deps.queues.removeJob(taskName, jobId))) {
     await deps.redis.publish(deps.store.keys.cancelChannel, JSON.stringify({ task_id: view.workflow_id, task_name: taskName }));
   }
@@ -37,8 +41,8 @@ async function settle(deps: GatewayDeps, start: AbandonedStart): Promise<void> {
 
 /**
  * Undoes a start whose enqueue failed: a task the start created is removed again; a node added
- * to an existing task becomes `FAILED` with `reason`. Its job, if it was added after all, is
- * removed (or cancelled if a worker took it). Tried at once; while Redis
+ * to an existing task becomes `FAILED` with `reason`. A start whose job is found in its queue
+ * after all (the enqueue's reply was lost) is kept: it went through. Tried at once; while Redis
  * is unreachable, retried in the background for about a minute. The reconciler settles anything
  * left after that.
  */

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { WfError } from "@wf/context";
-import { DECLARATION_TTL_MS, createResourceLeases, type KeyLayout, type RedisConnection, type ResourceLeases } from "@wf/state-redis";
+import { DECLARATION_TTL_MS, createResourceLeases, isTransientStoreError, type KeyLayout, type RedisConnection, type ResourceLeases } from "@wf/state-redis";
 import type { Logger } from "pino";
 import type { ResourceInstanceConfig } from "./resource-config.js";
 
@@ -91,6 +91,7 @@ export async function createResourceBroker(options: ResourceBrokerOptions): Prom
     const info = { task_id: request.taskId, task_name: request.taskName, worker: options.workerId, since: new Date().toISOString() };
     const startedAt = Date.now();
     let woken = false;
+    let storeAway = false;
     let wake: () => void = () => (woken = true);
     const onMessage = () => wake();
     const channels = candidates.map(({ instance }) => leases.channel(instance));
@@ -102,10 +103,20 @@ export async function createResourceBroker(options: ResourceBrokerOptions): Prom
         let soonest = POLL_MS;
         let position = Number.POSITIVE_INFINITY;
         for (const candidate of candidates) {
-          const result = await leases.acquire(candidate.instance, token, { slots: candidate.slots, leaseMs: options.leaseMs, waiterTtlMs: WAITER_TTL_MS, info });
+          const result = await leases.acquire(candidate.instance, token, { slots: candidate.slots, leaseMs: options.leaseMs, waiterTtlMs: WAITER_TTL_MS, info }).catch((error: unknown) => {
+            // Redis failing over, restarting or full: keep waiting (the token takes its place
+            // again when Redis is back; a slot taken by an unanswered try is found held then).
+            if (!isTransientStoreError(error)) throw error;
+            if (!storeAway) options.logger.warn({ err: error, taskId: request.taskId, instance: candidate.instance }, "redis is away while waiting for a resource; still waiting");
+            storeAway = true;
+            return undefined;
+          });
+          if (!result) continue;
+          storeAway = false;
           if (result.acquired) {
             // Give up the places taken in the other instances' queues.
-            await Promise.all(candidates.filter((other) => other !== candidate).map((other) => leases.release(other.instance, token)));
+            // Places not given up (Redis away) lapse by themselves after WAITER_TTL_MS.
+            await Promise.all(candidates.filter((other) => other !== candidate).map((other) => leases.release(other.instance, token).catch(() => false)));
             const waitedMs = Date.now() - startedAt;
             options.onWaited?.(kind, waitedMs / 1000);
             // Counters for the monitoring routes: not waited for, they cost the node no round trip.
@@ -115,7 +126,7 @@ export async function createResourceBroker(options: ResourceBrokerOptions): Prom
           position = Math.min(position, result.position);
           if (result.nextExpiryMs > 0) soonest = Math.min(soonest, Math.max(1, result.nextExpiryMs - result.nowMs + 2));
         }
-        if (!announced.done) {
+        if (!announced.done && Number.isFinite(position)) {
           announced.done = true;
           await request.onWaiting?.(kind, position);
         }

@@ -47,7 +47,7 @@ export interface paths {
         };
         /**
          * Follow a task: its node state changes as Server-Sent Events
-         * @description Starts with one event per node (its current state), then one per change: data is a TaskEvent (type created | running | succeeded | failed | cancelled | callback). The stream ends with `event: end` (data {reason: finished | deleted}) once every node is final and its callback settled. Send Last-Event-ID to resume after an event instead of starting from the current state.
+         * @description Starts with one event per node (its current state), then one per change: data is a TaskEvent (type created | running | succeeded | failed | cancelled | callback). The stream ends with `event: end` (data {reason: finished | deleted}) once every node is final and its callback settled. Send Last-Event-ID to resume after an event instead of starting from the current state. The stream rides out Redis being away (a failover, a restart) for up to 30 s, with `: waiting for redis` comments; longer, it ends with `event: end` (data {reason: error}): reconnect with Last-Event-ID.
          */
         get: operations["followTaskEvents"];
         put?: never;

@@ -110,7 +110,8 @@ export interface StoreCommands {
    */
   openEvents(indexKey: string, eventsKey: string): Promise<string | null>;
   /** `[node keys removed, 1 when the index key was of another type]`. */
-  deleteTask(indexKey: string, ownerKey: string, eventsKey: string, pipelineKey: string, nodeKeyPrefix: string): Promise<[number, 0 | 1]>;
+  /** `attempt`: [node name, job id] that node must still be pending in, or nothing is deleted (`[-1, 0]`). */
+  deleteTask(indexKey: string, ownerKey: string, eventsKey: string, pipelineKey: string, nodeKeyPrefix: string, ...attempt: [] | [string, string]): Promise<[number, 0 | 1]>;
   publishNodes(heartbeats: string, nodes: string, nowMs: number, expiresMs: number, workerId: string, pairs: string[]): Promise<number>;
   /** `[task_name, worker_id, description, …]` of the live registrations. */
   listNodes(heartbeats: string, nodes: string, nowMs: number): Promise<string[]>;
@@ -194,7 +195,7 @@ export function defineStoreCommands(redis: Redis | Cluster): StoreCommands {
     readTask: (indexKey, prefix) => call("wfReadTask", indexKey, prefix) as Promise<[string[], string[]]>,
     pruneNodes: (indexKey, prefix, taskNames) => call("wfPruneNodes", indexKey, prefix, ...taskNames) as Promise<string[]>,
     openEvents: (indexKey, eventsKey) => call("wfOpenEvents", indexKey, eventsKey) as Promise<string | null>,
-    deleteTask: (indexKey, ownerKey, eventsKey, pipelineKey, prefix) => call("wfDeleteTask", indexKey, ownerKey, eventsKey, pipelineKey, prefix) as Promise<[number, 0 | 1]>,
+    deleteTask: (indexKey, ownerKey, eventsKey, pipelineKey, prefix, ...attempt) => call("wfDeleteTask", indexKey, ownerKey, eventsKey, pipelineKey, prefix, ...attempt) as Promise<[number, 0 | 1]>,
     publishNodes: async (heartbeats, nodes, nowMs, expiresMs, workerId, pairs) =>
       (await call("wfPublishNodes", heartbeats, nodes, nowMs, expiresMs, workerId, ...pairs)) as number,
     listNodes: async (heartbeats, nodes, nowMs) => (await call("wfListNodes", heartbeats, nodes, nowMs)) as string[],

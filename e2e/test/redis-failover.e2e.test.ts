@@ -4,15 +4,19 @@ import { join } from "node:path";
 import { freePort, startRedisCluster, startRedisSentinel, startRedisServer, waitFor, type RedisClusterHandle, type RedisServerHandle, type RedisSentinelHandle } from "@wf/testing";
 import { Cluster, Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
-import { startApp, startPipelineWorker, type AppProcess } from "../test/processes.js";
+import { startApp, startPipelineWorker, type AppProcess } from "./processes.js";
 
 // Redis fails over while 300 tasks are created and run: behind Sentinel (a master, two replicas,
 // three sentinels on loopback), and a Redis Cluster of 3 masters with a replica each. A
 // master is SIGKILLed a third of the way in. With WAIT on, every acknowledged task completes;
 // without it (and on the Cluster, where WAIT is not offered), what the failover loses is counted.
+// Across the kill, event streams opened before it must carry on to their tasks' end, and nodes
+// taking a one-slot GPU in turn must all get it.
 
 const TASKS = 300;
 const LANES = 16;
+const STREAMS = 4;
+const GPU_TASKS = 4;
 let sentinel: RedisSentinelHandle | undefined;
 let cluster: RedisClusterHandle | undefined;
 let extraServers: RedisServerHandle[] = [];
@@ -40,6 +44,10 @@ interface Outcome {
   ranTwice: number;
   failoverMs: number;
   gatewayBackMs: number;
+  /** How the event streams opened before the kill ended (`finished`, `deleted`, `error`, `none`). */
+  streams: string[];
+  /** The GPU nodes (one slot, taken in turn across the failover): how each ended. */
+  gpu: string[];
 }
 
 /** Where Redis runs, how the apps reach it, how the test reads it, and how its master dies. */
@@ -47,7 +55,8 @@ interface RedisUnderTest {
   env: Record<string, string>;
   connect(): Redis | Cluster;
   runsKey(taskId: string): string;
-  killMaster(): Promise<number>;
+  /** SIGKILLs the master; answers when it died and how long until another server took over. */
+  killMaster(): Promise<{ killedAt: number; failoverMs: number }>;
 }
 
 async function sentinelSetup(waitReplicas: number): Promise<RedisUnderTest> {
@@ -65,11 +74,12 @@ async function sentinelSetup(waitReplicas: number): Promise<RedisUnderTest> {
     runsKey: (taskId) => `pipe-runs:${taskId}`,
     async killMaster() {
       const { failoverMs } = await started.killMaster();
+      const killedAt = Date.now() - failoverMs;
       // The lost server is replaced, as a supervisor would, by a new empty replica of the new
       // master, which WAIT then counts (until it has synced, creates answer 503).
       const master = await started.master();
       extraServers.push(await startRedisServer({ args: ["--replicaof", "127.0.0.1", String(master.port), "--repl-diskless-sync-delay", "0"] }));
-      return failoverMs;
+      return { killedAt, failoverMs };
     },
   };
 }
@@ -82,7 +92,10 @@ async function clusterSetup(): Promise<RedisUnderTest> {
     env: { REDIS_URL: `redis://127.0.0.1:${first?.port}`, WF_REDIS_CLUSTER: "true" },
     connect: () => new Cluster(started.nodes),
     runsKey: (taskId) => `pipe-runs:{${taskId}}`,
-    killMaster: async () => (await started.killMaster()).failoverMs,
+    async killMaster() {
+      const { failoverMs } = await started.killMaster();
+      return { killedAt: Date.now() - failoverMs, failoverMs };
+    },
   };
 }
 
@@ -93,16 +106,33 @@ async function runWithFailover(kind: "sentinel" | "cluster", waitReplicas = 0): 
   const env = { ...redisUnderTest.env, WF_SHARED_ROOT: root };
   const gateway = startApp("@wf/gateway", { ...env, PORT: String(port), HOST: "127.0.0.1", WF_RECONCILE_GRACE_MS: "2000", WF_RECONCILE_INTERVAL_MS: "1000", WF_RECONCILE_RECHECK_MS: "2000", WF_STALLED_INTERVAL_MS: "1000" });
   processes.push(gateway);
-  const worker = await startPipelineWorker({ ...env, WF_JOB_LOCK_MS: "10000", WF_STALLED_INTERVAL_MS: "1000", WF_CONCURRENCY: "16", LOG_LEVEL: "warn" });
+  const worker = await startPipelineWorker({ ...env, WF_JOB_LOCK_MS: "10000", WF_STALLED_INTERVAL_MS: "1000", WF_CONCURRENCY: "16", LOG_LEVEL: "warn", WF_RESOURCES: "gpu=1" });
   processes.push(worker);
   const base = `http://127.0.0.1:${port}`;
   await waitFor(async () => ((await fetch(`${base}/v1/tasks/supported-tasks`).catch(() => undefined))?.ok ? true : undefined), 20_000, `the gateway (${gateway.output()})`);
 
+  const post = (body: unknown) =>
+    fetch(`${base}/v1/tasks`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), signal: AbortSignal.timeout(5_000) });
+  // Before the load: nodes that run across the failover, each followed by an event stream of
+  // its own (which must outlast the failover), and GPU nodes that take the one slot in turn.
+  const followed = Array.from({ length: STREAMS }, (_, i) => `task-${kind}-${waitReplicas}-follow-${i}`);
+  const gpuTasks = Array.from({ length: GPU_TASKS }, (_, i) => `task-${kind}-${waitReplicas}-gpu-${i}`);
+  for (const taskId of followed) expect((await post({ task_id: taskId, task_name: "pipe.slow", input_data: { ms: 6_000 } })).status).toBe(200);
+  for (const taskId of gpuTasks) expect((await post({ task_id: taskId, task_name: "pipe.gpu", input_data: { ms: 1_500 } })).status).toBe(200);
+  const streamEnds = followed.map(async (taskId) => {
+    const response = await fetch(`${base}/v1/tasks/${taskId}/events`, { signal: AbortSignal.timeout(90_000) }).catch(() => undefined);
+    const text = response?.ok ? await response.text().catch(() => "") : "";
+    const end = /event: end\ndata: (.*)\n/.exec(text)?.[1];
+    const succeeded = text.includes('"type":"succeeded"');
+    return end ? `${(JSON.parse(end) as { reason: string }).reason}${succeeded ? "" : " without succeeded"}` : "none";
+  });
+
   const ids = Array.from({ length: TASKS }, (_, i) => `task-${kind}-${waitReplicas}-${i}`);
   const acknowledgedAt = new Map<string, number>();
   const attempts = new Map<string, string[]>();
+  // Set as the kill starts (for the attempt logs); the kill's own time is known once it is done.
   let killedAt = 0;
-  let gatewayBackAt = 0;
+  const acks: { sentAt: number; ackAt: number }[] = [];
   let failoverMs = 0;
   let next = 0;
   const lane = async (): Promise<void> => {
@@ -122,7 +152,7 @@ async function runWithFailover(kind: "sentinel" | "cluster", waitReplicas = 0): 
         if (response?.status === 200) {
           acknowledgedAt.set(taskId, Date.now());
           // The first create sent after the kill that is acknowledged: the gateway is back.
-          if (killedAt > 0 && sentAt > killedAt && gatewayBackAt === 0) gatewayBackAt = Date.now();
+          acks.push({ sentAt, ackAt: Date.now() });
           break;
         }
         await response?.body?.cancel();
@@ -133,7 +163,7 @@ async function runWithFailover(kind: "sentinel" | "cluster", waitReplicas = 0): 
   const killer = (async () => {
     await waitFor(async () => (acknowledgedAt.size >= TASKS / 3 ? true : undefined), 60_000, "a third of the tasks to be acknowledged");
     killedAt = Date.now();
-    failoverMs = await redisUnderTest.killMaster();
+    ({ killedAt, failoverMs } = await redisUnderTest.killMaster());
   })();
   const progress = setInterval(() => console.log(`acknowledged ${acknowledgedAt.size}, next ${next}, killed ${killedAt > 0}`), 10_000);
   await Promise.all([...Array.from({ length: LANES }, lane), killer]).finally(() => clearInterval(progress));
@@ -162,6 +192,19 @@ async function runWithFailover(kind: "sentinel" | "cluster", waitReplicas = 0): 
     if (response?.ok) finals.set(taskId, ((await response.json()) as { status: string }).status);
     else await response?.body?.cancel();
   }
+  const streams = await Promise.all(streamEnds);
+  const gpu = await Promise.all(
+    gpuTasks.map(async (taskId) => {
+      const state = await waitFor(async () => {
+        const response = await fetch(`${base}/v1/tasks/${taskId}/status`, { signal: AbortSignal.timeout(5_000) }).catch(() => undefined);
+        if (response?.status === 404) return "lost";
+        const body = response?.ok ? ((await response.json()) as { status: string; result: { error: string | null } | null }) : undefined;
+        if (!body || !["completed", "failed", "cancelled"].includes(body.status)) return undefined;
+        return body.status === "completed" ? body.status : `${body.status}: ${body.result?.error ?? ""}`;
+      }, 60_000, `GPU task ${taskId} to end`).catch(() => "stuck");
+      return state;
+    }),
+  );
   // Reads of the test itself go to whichever server is master now.
   const redis = redisUnderTest.connect();
   const runs = await Promise.all(ids.map((taskId) => redis.llen(redisUnderTest.runsKey(taskId))));
@@ -175,7 +218,10 @@ async function runWithFailover(kind: "sentinel" | "cluster", waitReplicas = 0): 
     stuck: acknowledgedAt.size - finals.size,
     ranTwice: runs.filter((n) => n > 1).length,
     failoverMs,
-    gatewayBackMs: gatewayBackAt - killedAt,
+    // The first create sent after the master died that was acknowledged: the gateway is back.
+    gatewayBackMs: Math.min(...acks.filter(({ sentAt }) => sentAt > killedAt).map(({ ackAt }) => ackAt)) - killedAt,
+    streams,
+    gpu,
   };
   console.log(`${kind} failover, WF_REDIS_WAIT_REPLICAS=${waitReplicas}: ${JSON.stringify(outcome)} failures: ${JSON.stringify([...reasons])}`);
   for (const [taskId, final] of finals) if (final === "lost") console.log(`lost ${taskId}: ${JSON.stringify(attempts.get(taskId))}`);
@@ -189,6 +235,9 @@ describe("a Redis failover under load", () => {
     expect(outcome.acknowledged).toBe(TASKS);
     expect({ completed: outcome.completed, lost: outcome.lost, failed: outcome.failed, stuck: outcome.stuck }).toEqual({ completed: TASKS, lost: 0, failed: 0, stuck: 0 });
     expect(outcome.gatewayBackMs).toBeLessThan(15_000);
+    // The streams opened before the kill carried on through it to their tasks' end.
+    expect(outcome.streams).toEqual(Array.from({ length: STREAMS }, () => "finished"));
+    expect(outcome.gpu).toEqual(Array.from({ length: GPU_TASKS }, () => "completed"));
   }, 240_000);
 
   it.each(["sentinel", "cluster"] as const)("%s, with WAIT off: nothing is stuck, and what the failover lost is counted", async (kind) => {
@@ -196,5 +245,6 @@ describe("a Redis failover under load", () => {
     expect(outcome.acknowledged).toBe(TASKS);
     expect(outcome.stuck).toBe(0);
     expect(outcome.completed + outcome.lost + outcome.failed).toBe(TASKS);
+    expect(outcome.gpu).not.toContain("stuck");
   }, 240_000);
 });
