@@ -13,7 +13,7 @@ import { GatewayEnvSchema } from "./config.js";
 import { createGatewayMetrics } from "./metrics/gateway-metrics.js";
 import { createRegistryCatalog } from "./nodes/node-catalog.js";
 import { NodeQueues } from "./queues/node-queues.js";
-import { sentinelSettingsOf } from "@wf/protocol";
+import { clusterConflictOf, sentinelSettingsOf } from "@wf/protocol";
 import { startReconciler } from "./reconcile/reconciler.js";
 import { createStalledChecks } from "./reconcile/stalled-checks.js";
 
@@ -45,9 +45,8 @@ if (!keys) logger.warn({ host: config.HOST }, "no API keys configured: every cli
 const objectStore = await openObjectStoreFromEnv(process.env).catch((error: unknown) => fatal(new Error(`the object store is configured but cannot be used: ${error instanceof Error ? error.message : String(error)}`)));
 const cluster = config.WF_REDIS_CLUSTER;
 const sentinel = sentinelSettingsOf(config);
-if (cluster && (sentinel || config.WF_REDIS_WAIT_REPLICAS > 0)) {
-  fatal(new Error("WF_REDIS_CLUSTER cannot be combined with REDIS_SENTINELS or WF_REDIS_WAIT_REPLICAS (a Cluster fails over by itself; WAIT would reach one random node)"));
-}
+const clusterConflict = clusterConflictOf(config, cluster);
+if (clusterConflict) fatal(new Error(clusterConflict));
 const redis = connectRedis(config.REDIS_URL, { cluster, sentinel, mode: "fail-fast" });
 redis.on("error", (error: unknown) => logger.warn({ err: error }, "redis connection error"));
 // BullMQ workers block on Redis and must retry forever: they get a connection of their own.

@@ -1,6 +1,6 @@
 import { formatIssues } from "@wf/context";
 import { openObjectStoreFromEnv } from "@wf/object-store";
-import { sentinelSettingsOf } from "@wf/protocol";
+import { clusterConflictOf, sentinelSettingsOf } from "@wf/protocol";
 import { connectRedis, createKeySpace, keyLayoutFor } from "@wf/state-redis";
 import { pino } from "pino";
 import { WorkerEnvSchema } from "./config.js";
@@ -22,8 +22,9 @@ const objectStore = await openObjectStoreFromEnv(process.env).catch((error: unkn
   process.exit(2);
 });
 if (objectStore) logger.info({ endpoint: objectStore.config.endpoint, bucket: objectStore.config.bucket }, "uploading node outputs to the object store");
-if (config.WF_REDIS_CLUSTER && (config.REDIS_SENTINELS || config.WF_REDIS_WAIT_REPLICAS > 0)) {
-  console.error("wf-worker: invalid configuration: WF_REDIS_CLUSTER cannot be combined with REDIS_SENTINELS or WF_REDIS_WAIT_REPLICAS");
+const clusterConflict = clusterConflictOf(config, config.WF_REDIS_CLUSTER);
+if (clusterConflict) {
+  console.error(`wf-worker: invalid configuration: ${clusterConflict}`);
   process.exit(2);
 }
 const redis = connectRedis(config.REDIS_URL, { cluster: config.WF_REDIS_CLUSTER, sentinel: sentinelSettingsOf(config), mode: "patient" });

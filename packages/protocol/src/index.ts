@@ -19,4 +19,4 @@ export {
 } from "./pipeline/advance-pipeline.js";
 export { WAITING_JOB_DELAY_MS, releaseWaitingJob } from "./pipeline/waiting-jobs.js";
 export { createQueuePipelineJobs } from "./pipeline/queue-pipeline-jobs.js";
-export { RedisEnvSchema, sentinelSettingsOf, type RedisEnv, type SentinelSettings } from "./redis/redis-env.js";
+export { RedisEnvSchema, clusterConflictOf, sentinelSettingsOf, type RedisEnv, type SentinelSettings } from "./redis/redis-env.js";

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { Redis } from "ioredis";
 import { freePort } from "./free-port.js";
-import { startRedisServer, type RedisServerHandle } from "./redis-server.js";
+import { startRedisServer, waitForReplicaSync, type RedisServerHandle } from "./redis-server.js";
 
 const run = promisify(execFile);
 const REDIS_CLI_BIN = process.env["REDIS_CLI_BIN"] ?? "redis-cli";
@@ -60,15 +60,7 @@ export async function startRedisCluster(masters = 3, options: { replicas?: numbe
     await run(REDIS_CLI_BIN, ["--cluster", "create", ...addresses, "--cluster-replicas", String(replicas), "--cluster-yes"]);
     for (const server of servers) await waitForClusterOk(server.port);
     // Every replica in sync before a test may kill its master.
-    for (const server of servers) {
-      const client = new Redis({ port: server.port, host: "127.0.0.1" });
-      for (const started = Date.now(); ; await new Promise((resolve) => setTimeout(resolve, 100))) {
-        const info = await client.info("replication");
-        if (info.includes("role:master") || info.includes("master_link_status:up")) break;
-        if (Date.now() - started > 20_000) throw new Error(`replica on port ${server.port} did not sync`);
-      }
-      client.disconnect();
-    }
+    for (const server of servers) await waitForReplicaSync(server.port);
   } catch (error) {
     await Promise.all(servers.map((server) => server.stop()));
     await rm(dir, { recursive: true, force: true });

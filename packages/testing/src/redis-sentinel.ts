@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { freePort } from "./free-port.js";
-import { startRedisServer, waitForRedis, type RedisServerHandle } from "./redis-server.js";
+import { startRedisServer, waitForRedis, waitForReplicaSync, type RedisServerHandle } from "./redis-server.js";
 
 const REDIS_SERVER_BIN = process.env["REDIS_SERVER_BIN"] ?? "redis-server";
 
@@ -39,12 +39,7 @@ export async function startRedisSentinel(options: { downAfterMs?: number; args?:
   const servers = [master];
   for (let i = 0; i < (options.replicas ?? 1); i++) {
     const replica = await startRedisServer({ args: ["--replicaof", "127.0.0.1", String(masterPort), ...dataArgs] });
-    const toReplica = new Redis(replica.url);
-    for (const started = Date.now(); !(await toReplica.info("replication")).includes("master_link_status:up"); ) {
-      if (Date.now() - started > 20_000) throw new Error("the replica did not sync with its master");
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    toReplica.disconnect();
+    await waitForReplicaSync(replica.port);
     servers.push(replica);
   }
   const dir = await mkdtemp(join(tmpdir(), "wf-sentinel-"));

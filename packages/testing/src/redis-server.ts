@@ -29,6 +29,20 @@ export interface RedisServerOptions {
 
 const REDIS_SERVER_BIN = process.env["REDIS_SERVER_BIN"] ?? "redis-server";
 
+/** Waits until the server on `port` is a master, or a replica whose link to its master is up (in sync). */
+export async function waitForReplicaSync(port: number, timeoutMs = 20_000): Promise<void> {
+  const client = new Redis({ port, host: "127.0.0.1" });
+  try {
+    for (const started = Date.now(); ; await new Promise((resolve) => setTimeout(resolve, 100))) {
+      const info = await client.info("replication");
+      if (info.includes("role:master") || info.includes("master_link_status:up")) return;
+      if (Date.now() - started > timeoutMs) throw new Error(`the replica on port ${port} did not sync with its master`);
+    }
+  } finally {
+    client.disconnect();
+  }
+}
+
 /** Resolves once a Redis at `port` answers PING, or rejects after `timeoutMs`. */
 export async function waitForRedis(port: number, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

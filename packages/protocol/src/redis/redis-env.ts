@@ -65,3 +65,12 @@ export function sentinelSettingsOf(env: RedisEnv): SentinelSettings | undefined 
     tls: env.REDIS_SENTINEL_TLS,
   };
 }
+
+/**
+ * Why these settings cannot run on a Redis Cluster (`WF_REDIS_CLUSTER`), or `undefined` when they
+ * can: a Cluster fails over by itself (no Sentinel), and `WAIT` would reach one random node.
+ */
+export function clusterConflictOf(env: RedisEnv, cluster: boolean): string | undefined {
+  if (!cluster || (!env.REDIS_SENTINELS && env.WF_REDIS_WAIT_REPLICAS === 0)) return undefined;
+  return "WF_REDIS_CLUSTER cannot be combined with REDIS_SENTINELS or WF_REDIS_WAIT_REPLICAS (a Cluster fails over by itself; WAIT would reach one random node)";
+}
